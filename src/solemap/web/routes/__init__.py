@@ -1,0 +1,1 @@
+"""One ``APIRouter`` per feature of the web app; ``solemap.web.app.create_app`` includes them."""
