@@ -86,15 +86,18 @@ LAYER_STYLES: dict[str, LayerStyle] = {
     "reflexology": LayerStyle(fill_opacity=0.62),
     "reflexology-zones": LayerStyle(fill_opacity=0.35, stroke="#555555", stroke_width=0.35),
     "anatomy": LayerStyle(fill_opacity=0.4, stroke="#444444", stroke_width=0.35, palette=TOL_MUTED),
-    "trigger-points": LayerStyle(fill_opacity=0.85, stroke="#222222", stroke_width=0.4, palette=("#CC3311",)),
-    "referred-pain": LayerStyle(
-        fill_opacity=0.5, stroke="#CC3311", stroke_width=0.35, hatch=True, palette=("#EE7733",)
-    ),
+    "trigger-points": LayerStyle(fill_opacity=0.9, stroke="#222222", stroke_width=0.4, palette=TOL_MUTED),
+    # Referred pain is hatched in the colour of the trigger point that sends it (matched by id).
+    "referred-pain": LayerStyle(fill_opacity=0.9, stroke_width=0.45, hatch=True, palette=TOL_MUTED),
     "pressure-regions": LayerStyle(fill_opacity=0.55, palette=TOL_LIGHT),
     "chains": LayerStyle(fill_opacity=0.3, stroke="#117733", stroke_width=0.5, palette=("#117733",)),
 }
 DEFAULT_STYLE = LayerStyle()
 
+TRADITIONAL_NOTE = (
+    "Reflexology is a traditional practice: the chart shows where its teaching places things, "
+    "not where medicine has found an effect."
+)
 FONT = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif"
 GAP_MM = 36.0
 MARGIN_MM = 10.0
@@ -311,6 +314,12 @@ def render_svg(
         offsets[s] = x_cursor - xmin
         x_cursor += (xmax - xmin) + GAP_MM
     content_w = x_cursor - GAP_MM + MARGIN_MM
+    # A one-foot picture may be narrower than its title or legend: widen it, keeping the foot centred.
+    needed = max(150.0, 0.6 * 6.5 * len(title or "") + 2 * MARGIN_MM)
+    if content_w < needed:
+        for s_ in sides:
+            offsets[s_] += (needed - content_w) / 2
+        content_w = needed
     top = MARGIN_MM + (9.0 if title else 0.0) + 6.0
     foot_h = dims.length_mm
 
@@ -336,6 +345,8 @@ def render_svg(
     numbered: list[tuple[int, str, str]] = []
     label_svgs: list[str] = []
     colour_of: dict[str, str] = {}
+    hatches: set[str] = set()
+    placed: list[tuple[float, float, float, float]] = []  # label boxes, to avoid overlaps
 
     for s in sides:
         frame, dx = frames[s], offsets[s]
@@ -362,8 +373,8 @@ def render_svg(
             polys.sort(key=lambda a: -a.geometry.area)
             foot.append(f'<g class="layer layer-{layer}" data-layer="{layer}">')
             view_geoms: dict[str, BaseGeometry] = {}
-            for i, area in enumerate(sorted(polys, key=lambda a: a.id)):
-                colour_of.setdefault(area.id, style.palette[i % len(style.palette)])
+            for area in polys:
+                colour_of.setdefault(area.id, _linked_colour(atlas, area) or _own_colour(atlas, area))
             for area in polys:
                 g = uv_geometry_to_frame(area.geometry, frame, "view")
                 view_geoms[area.id] = g
@@ -376,13 +387,17 @@ def render_svg(
                         opacity = 0.9
                     else:
                         colour, opacity = "#e8e8e8", 0.5
-                fill = f"url(#hatch-{layer})" if style.hatch and values is None else colour
+                if style.hatch and values is None:
+                    hatches.add(colour)
+                    fill = f"url(#hatch-{colour.lstrip('#')})"
+                else:
+                    fill = colour
                 classes = f"area layer-{layer}"
                 if highlight:
                     classes += " highlight" if area.id in highlight else " dimmed"
                     if area.id not in highlight:
                         opacity *= 0.35
-                stroke, sw = style.stroke, style.stroke_width
+                stroke, sw = (colour if style.hatch else style.stroke), style.stroke_width
                 if area.id in highlight:
                     stroke, sw, opacity = "#000000", 1.2, max(opacity, 0.85)
                 evidence = EVIDENCE_NAMES.get(area.evidence, area.evidence)
@@ -426,15 +441,22 @@ def render_svg(
             foot.append("</g>")
             if labels and polys:
                 by_size = sorted(polys, key=lambda a: a.geometry.area)
-                for idx, area in enumerate(by_size):
+                covered: BaseGeometry | None = None  # union of the smaller areas seen so far
+                for area in by_size:
                     # Label a big area where no smaller area of the same layer covers it.
                     region = view_geoms[area.id]
-                    smaller = [view_geoms[b.id] for b in by_size[:idx]]
-                    if smaller:
-                        cut = region.difference(shapely.union_all(smaller))
+                    if covered is not None and region.intersects(covered):
+                        cut = region.difference(covered)
                         if not cut.is_empty and cut.area > 0.25 * region.area:
                             region = cut
+                    covered = view_geoms[area.id] if covered is None else covered.union(view_geoms[area.id])
                     lab = _fit_label(area.name, region)
+                    if lab is not None:
+                        box = _label_box(lab, dx)
+                        if any(_overlaps(box, other) for other in placed):
+                            lab = None
+                        else:
+                            placed.append(box)
                     if lab is None:
                         existing = next((n for n, aid, _ in numbered if aid == area.id), None)
                         number = existing or len(numbered) + 1
@@ -462,13 +484,19 @@ def render_svg(
             evid = sorted({a.evidence for a in atlas.areas_in(layer=layer)})
             ev_text = ", ".join(EVIDENCE_NAMES.get(e, e) for e in evid)
             style = LAYER_STYLES.get(layer, DEFAULT_STYLE)
-            pattern = f"hatch-{layer}" if style.hatch else ""
+            pattern = f"hatch-{style.palette[0].lstrip('#')}" if style.hatch else ""
             items.append((style.palette[0], pattern, f"{lay.name} — {ev_text}"))
         col_w = content_w - 2 * MARGIN_MM
         legend_svg.append(f'<g class="legend" transform="translate({_fmt(MARGIN_MM)} {_fmt(y)})">')
         rows_svg, used = _legend_swatch_rows(items, 0, 0, col_w)
         legend_svg.append(rows_svg)
         yy = used + 2
+        if any(a.evidence == "traditional-claim" for layer in layers for a in atlas.areas_in(layer=layer)):
+            legend_svg.append(
+                f'<text x="0" y="{_fmt(yy + 2.5)}" font-size="3.1" font-style="italic" fill="#5a4a3c">'
+                f"{html.escape(TRADITIONAL_NOTE)}</text>"
+            )
+            yy += 6
         if value_norm and cm is not None:
             lo, hi = value_norm
             stops = "".join(
@@ -483,9 +511,10 @@ def render_svg(
             )
             yy += 12
         if numbered:
-            per_col = math.ceil(len(numbered) / max(1, int(col_w // 60)))
+            entry_w = max(40.0, 0.56 * 3.1 * max(len(f"{n}  {name}") for n, _, name in numbered) + 4)
+            per_col = math.ceil(len(numbered) / max(1, int(col_w // entry_w)))
             for i, (n, _, name) in enumerate(numbered):
-                cx = (i // per_col) * 60
+                cx = (i // per_col) * entry_w
                 cy = yy + (i % per_col) * 4.6 + 3.5
                 legend_svg.append(
                     f'<text x="{_fmt(cx)}" y="{_fmt(cy)}" font-size="3.1">{n}  {html.escape(name)}</text>'
@@ -499,12 +528,8 @@ def render_svg(
     for layer in layers:
         style = LAYER_STYLES.get(layer, DEFAULT_STYLE)
         if style.hatch:
-            defs.append(
-                f'<pattern id="hatch-{layer}" patternUnits="userSpaceOnUse" width="2.6" height="2.6" '
-                f'patternTransform="rotate(45)"><rect width="2.6" height="2.6" fill="{style.palette[0]}" '
-                f'fill-opacity="0.25"/><line x1="0" y1="0" x2="0" y2="2.6" stroke="{style.palette[0]}" '
-                f'stroke-width="1.1"/></pattern>'
-            )
+            hatches.add(style.palette[0])
+    defs.extend(_hatch_pattern(c) for c in sorted(hatches))
     defs.append("</defs>")
     heading = (
         f'<text x="{_fmt(content_w / 2)}" y="{_fmt(MARGIN_MM + 5)}" text-anchor="middle" font-size="6.5" '
@@ -534,6 +559,42 @@ def render_svg(
         + "".join(legend_svg)
         + "</svg>"
     )
+
+
+def _label_box(lab: _Label, dx: float) -> tuple[float, float, float, float]:
+    width = 0.58 * lab.size * max(len(t) for t in lab.text)
+    height = 1.1 * lab.size * len(lab.text)
+    return (lab.x + dx - width / 2, lab.y - height / 2, lab.x + dx + width / 2, lab.y + height / 2)
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _hatch_pattern(colour: str) -> str:
+    return (
+        f'<pattern id="hatch-{colour.lstrip("#")}" patternUnits="userSpaceOnUse" width="2.6" height="2.6" '
+        f'patternTransform="rotate(45)"><rect width="2.6" height="2.6" fill="{colour}" fill-opacity="0.18"/>'
+        f'<line x1="0" y1="0" x2="0" y2="2.6" stroke="{colour}" stroke-width="1.0"/></pattern>'
+    )
+
+
+def _own_colour(atlas: Atlas, area: Area) -> str:
+    """A colour fixed by the area's rank (by id) in its layer, the same on every picture."""
+    palette = LAYER_STYLES.get(area.layer, DEFAULT_STYLE).palette
+    ids = sorted(a.id for a in atlas.areas_in(layer=area.layer))
+    return palette[ids.index(area.id) % len(palette)]
+
+
+def _linked_colour(atlas: Atlas, area: Area) -> str | None:
+    """Referred pain takes the colour of the trigger point that sends it (the related entry)."""
+    if area.layer != "referred-pain":
+        return None
+    for rid in area.related:
+        other = atlas.areas.get(rid)
+        if other is not None and other.layer == "trigger-points":
+            return _own_colour(atlas, other)
+    return None
 
 
 def _label_svg(lab: _Label, dx: float, top: float, area_id: str, side: str) -> str:

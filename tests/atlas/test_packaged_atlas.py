@@ -14,6 +14,7 @@ import shapely
 
 from solemap.atlas import EVIDENCE_LABELS, SEGMENT_UV, Atlas, load_atlas, sources_markdown
 from solemap.atlas.__main__ import END, README, START
+from solemap.outline import sole_uv
 
 LAYERS = [
     "reflexology-coarse",
@@ -257,9 +258,12 @@ def test_partition_layers_label_every_point_exactly_once(atlas: Atlas, layer: st
     rng = np.random.default_rng(7)
     u, v = rng.random(20_000), rng.random(20_000)
     polys = [a for a in atlas.areas_in(layer=layer, side=side) if not a.is_line]
-    hits = np.stack([shapely.contains_xy(a.geometry, u, v) for a in polys])
+    hits = np.stack([shapely.contains_xy(a.geometry, u, v) for a in polys]).sum(axis=0)
+    on_sole = shapely.contains_xy(sole_uv(), u, v)
     # Points exactly on a shared border may be in neither; random floats do not land there.
-    assert (hits.sum(axis=0) == 1).all()
+    assert (hits[on_sole] == 1).all()
+    # Between the toes and beyond their tips nothing is labelled.
+    assert (hits[~on_sole] == 0).all() and (~on_sole).sum() > 100
 
 
 def test_pressure_mask_has_the_ten_usual_regions(atlas: Atlas) -> None:
@@ -388,3 +392,17 @@ def test_no_entry_claims_treatment_effects(atlas: Atlas) -> None:
         atlas.areas_in(layer="reflexology"), atlas.areas_in(layer="reflexology-coarse")
     ):
         assert not banned.search(area.description), area.id
+
+
+def test_module_entry_point_validates(capsys: pytest.CaptureFixture[str]) -> None:
+    from solemap.atlas.__main__ import main
+
+    assert main([]) == 0
+    assert capsys.readouterr().out.startswith("atlas ok: ")
+
+
+def test_groups_subdivide_the_busy_layers(atlas: Atlas) -> None:
+    groups = {a.group for a in atlas.areas_in(layer="anatomy")}
+    assert groups == {"fascia", "heel", "bones", "toes", "muscles", "nerves"}
+    assert all(a.group for a in atlas.areas_in(layer="reflexology"))
+    assert atlas.get("anat-baxters-nerve").to_json()["group"] == "nerves"

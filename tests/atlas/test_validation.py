@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -161,10 +162,12 @@ def test_partition_overlap_and_gap(tmp_path: Path) -> None:
     right = _entry(id="right-half", geometry={"box": {"u": [0.0, 1.0], "v": [0.5, 0.9]}})
     folder = _write(tmp_path, {"p.yaml": _layer([left, right], kind="partition")})
     problems = _problems(folder)
-    assert any(
-        "entry 'left-half': overlaps 'right-half' by 0.1000 uv² on the left foot" in p for p in problems
-    )
-    assert any("leaves 0.1000 uv² of the right sole uncovered" in p for p in problems)
+    overlap = [p for p in problems if "entry 'left-half': overlaps 'right-half' by " in p]
+    assert len(overlap) == 2 and "uv² on the left foot, but layer 'test-layer' is a partition" in overlap[0]
+    # v 0.5-0.6 across the sole's length: a little under 0.1 uv² once the toe gaps are cut away.
+    assert 0.085 < float(re.search(r"by (\d\.\d+) uv²", overlap[0]).group(1)) < 0.1
+    gaps = [p for p in problems if "is a partition but leaves" in p]
+    assert len(gaps) == 2 and gaps[1].endswith("uv² of the right sole uncovered")
 
 
 def test_partition_per_side(tmp_path: Path) -> None:
@@ -272,3 +275,25 @@ def test_geometry_shorthands() -> None:
         )
     )
     assert union.geom_type == "MultiPolygon" and union.area == pytest.approx(0.02)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "Input should be a valid dictionary"),
+        ("- just\n- a list\n", "Input should be a valid dictionary"),
+        ("layer: {}\n", "layer.id: Field required"),
+    ],
+)
+def test_malformed_layer_files(tmp_path: Path, text: str, expected: str) -> None:
+    folder = _write(tmp_path, {"t.yaml": text})
+    problems = _problems(folder)
+    assert all(p.startswith(f"{folder / 't.yaml'}: ") for p in problems)
+    assert any(expected in p for p in problems), problems
+
+
+def test_entries_must_be_mappings(tmp_path: Path) -> None:
+    doc = _layer([_entry()])
+    doc["areas"].append("not an entry")
+    [problem] = _problems(_write(tmp_path, {"t.yaml": doc}))
+    assert problem == f"{tmp_path / 't.yaml'}: areas.1: Input should be a valid dictionary"

@@ -79,19 +79,19 @@ def areas() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def heel_area(areas: dict[str, str]) -> str:
-    """A real atlas area under the heel of the left foot (or of both feet)."""
+    """A real atlas area under the heel of the left foot (or of both feet), on a pain-map layer."""
     from solemap.atlas import load_atlas
+    from solemap.diary.analysis import choose_layer
 
     atlas = load_atlas()
-    best = None
-    for area in atlas.areas.values():
-        centroid = area.centroid
-        if centroid is None or area.side not in ("left", "both"):
-            continue
-        if centroid[0] < 0.2 and (best is None or centroid[0] < best[0]):
-            best = (centroid[0], area.id)
-    assert best is not None, "the atlas has no area under the heel"
-    return best[1]
+    layer = choose_layer()
+    heel = [
+        a
+        for a in atlas.areas_in(layer=layer, side="left")
+        if a.geometry is not None and a.centroid is not None and a.centroid[0] < 0.2
+    ]
+    assert heel, f"the atlas layer {layer} has no area under the heel"
+    return min(heel, key=lambda a: a.centroid[0]).id
 
 
 @pytest.fixture

@@ -90,8 +90,12 @@ def _load_cached(directory: str) -> Atlas:
 # --- YAML ---------------------------------------------------------------------------------------
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses repeated keys (PyYAML silently keeps the last one)."""
+# libyaml's parser is about ten times faster than the pure-Python one; both are safe loaders.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that refuses repeated keys (PyYAML silently keeps the last one)."""
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
@@ -194,6 +198,25 @@ def _geometry_problems(geom: BaseGeometry) -> list[str]:
             f"toe tips?); at least {MIN_ON_OUTLINE:.0%} must"
         ]
     return []
+
+
+def _fit_to_sole(geom: BaseGeometry) -> BaseGeometry:
+    """Clip an area to the plantar outline, so nothing lies in a toe gap or beyond a toe tip.
+
+    Guide lines are only snapped into the unit square: they run along the toe creases, and cutting
+    them at every sulcus would break them into pieces.
+    """
+    u0, v0, u1, v1 = geom.bounds
+    if min(u0, v0) < 0.0 or max(u1, v1) > 1.0:
+        # Within _EPS of the border (rounding noise of buffers): snap onto the square exactly.
+        geom = geom.intersection(_UNIT_SQUARE)
+    if geom.geom_type in ("LineString", "MultiLineString"):
+        return geom
+    clipped = geom.intersection(sole_uv())
+    if clipped.geom_type == "GeometryCollection":
+        # Touching the outline at a point or along an edge leaves slivers of lower dimension.
+        clipped = shapely.union_all([g for g in clipped.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
+    return clipped
 
 
 def _anchor(geom: BaseGeometry) -> tuple[float, float]:
@@ -318,11 +341,7 @@ def _build_area(
         reasons = _geometry_problems(geom)
         problems.extend(Problem(fname, spec.id, r) for r in reasons)
         if not reasons:
-            u0, v0, u1, v1 = geom.bounds
-            if min(u0, v0) < 0.0 or max(u1, v1) > 1.0:
-                # Within _EPS of the border (rounding noise of buffers): snap onto the sole exactly.
-                geom = geom.intersection(_UNIT_SQUARE)
-            geom = shapely.segmentize(geom, SEGMENT_UV)
+            geom = shapely.segmentize(_fit_to_sole(geom), SEGMENT_UV)
     if layer.kind == "graph" and spec.chain is None:
         problems.append(Problem(fname, spec.id, "graph-layer entries need a 'chain' (line, order, role)"))
     if layer.kind != "graph" and spec.chain is not None:
@@ -389,8 +408,9 @@ def _partition_problems(layer: Layer, members: list[Area]) -> list[Problem]:
                           f"but layer {layer.id!r} is a partition")
                 problems.append(Problem(layer.file, a.id, reason))
         covered = shapely.unary_union([a.geometry for a in polys]).area if polys else 0.0
-        if 1.0 - covered > _AREA_EPS:
-            reason = (f"layer {layer.id!r} is a partition but leaves {1.0 - covered:.4f} uv² "
+        gap = sole_uv().area - covered
+        if gap > _AREA_EPS:
+            reason = (f"layer {layer.id!r} is a partition but leaves {gap:.4f} uv² "
                       f"of the {side} sole uncovered")
             problems.append(Problem(layer.file, None, reason))
     return problems

@@ -252,10 +252,12 @@ def _body_site(entry: PainRecord) -> dict[str, Any] | None:
     codings = [SNOMED_FOOT[s] for s in ("left", "right") if s in sides or "both" in sides]
     if not codings and not entry.marks:
         return None
-    text = _marks_text(entry) or {"left": "left foot", "right": "right foot", "both": "both feet"}.get(
-        entry.side or "", "foot"
-    )
-    site: dict[str, Any] = {"text": f"sole of the foot: {text}"}
+    text = "; ".join(_mark_for_people(m) for m in entry.marks) or {
+        "left": "left foot",
+        "right": "right foot",
+        "both": "both feet",
+    }.get(entry.side or "", "foot")
+    site: dict[str, Any] = {"text": f"sole: {text}"}
     if codings:
         site["coding"] = codings
     return site

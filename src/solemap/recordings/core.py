@@ -67,8 +67,8 @@ class SensorLayout:
     Attributes
     ----------
     positions_mm : (S, 2) float64, sensor centres in insole mm: ``x`` heel → toe, ``y`` medial →
-        lateral, for this side as seen from below.
-    areas_mm2 : (S,) float64, sensor areas in mm².
+        lateral, for this side as seen from below (NaN where unknown).
+    areas_mm2 : (S,) float64, sensor areas in mm² (NaN where unknown).
     polygons : list of S (k, 2) float64 arrays (same frame as positions), or None if unknown.
     name : what the layout is (e.g. ``"pedar insole size y (approximate positions)"``).
     sensor_ids : (S,) labels of the sensors as the file numbers them (e.g. ``"1"`` … ``"99"``).
@@ -89,8 +89,9 @@ class SensorLayout:
             raise ValueError(f"positions_mm must be (S, 2), got {pos.shape}")
         if areas.shape != (pos.shape[0],):
             raise ValueError(f"areas_mm2 must be ({pos.shape[0]},), got {areas.shape}")
-        if np.any(~np.isfinite(areas)) or np.any(areas <= 0):
-            raise ValueError("sensor areas must be finite and positive")
+        if np.any(np.isinf(areas)) or np.any(areas <= 0):
+            # NaN is allowed and means "unknown" (e.g. stappone publishes no sensor areas).
+            raise ValueError("sensor areas must be positive (or NaN when unknown)")
         object.__setattr__(self, "positions_mm", pos)
         object.__setattr__(self, "areas_mm2", areas)
         ids = tuple(str(i) for i in self.sensor_ids) or tuple(str(i + 1) for i in range(pos.shape[0]))
@@ -102,6 +103,16 @@ class SensorLayout:
             if len(polys) != pos.shape[0] or any(p.ndim != 2 or p.shape[1] != 2 for p in polys):
                 raise ValueError("polygons must be a list of S (k, 2) arrays")
             object.__setattr__(self, "polygons", polys)
+
+    @classmethod
+    def unknown(cls, n: int, sensor_ids: Sequence[str] = (), name: str = "unknown layout") -> SensorLayout:
+        """A layout of ``n`` sensors whose positions and areas are not known (NaN)."""
+        return cls(np.full((n, 2), np.nan), np.full(n, np.nan), None, name, tuple(sensor_ids))
+
+    @property
+    def is_known(self) -> bool:
+        """True when every sensor has a position and an area."""
+        return bool(np.all(np.isfinite(self.positions_mm)) and np.all(np.isfinite(self.areas_mm2)))
 
     @property
     def n_sensors(self) -> int:
@@ -117,8 +128,8 @@ class SensorLayout:
             and all(np.array_equal(a, b) for a, b in zip(self.polygons, other.polygons or [], strict=True))
         )
         return (
-            np.array_equal(self.positions_mm, other.positions_mm)
-            and np.array_equal(self.areas_mm2, other.areas_mm2)
+            np.array_equal(self.positions_mm, other.positions_mm, equal_nan=True)
+            and np.array_equal(self.areas_mm2, other.areas_mm2, equal_nan=True)
             and same_polys
             and self.name == other.name
             and self.sensor_ids == other.sensor_ids
@@ -281,7 +292,7 @@ class Recording:
         side : the side of a single array (``"left"``, ``"right"`` or ``"unknown"``).
         pitch_mm : (row_pitch, col_pitch) in mm, required for grids.
         layout : :class:`SensorLayout` (or dict side -> layout) for sensors; if omitted for sensors,
-            a placeholder layout (positions 0, areas 1 mm²) is used and named so.
+            :meth:`SensorLayout.unknown` (NaN positions and areas) is used.
         units : unit of ``pressure`` (see :mod:`solemap.recordings.units`); ``"N"`` means force
             per sensor and uses the sensel or sensor area.
         calibration : kPa per count for ``units="raw"``.
@@ -301,9 +312,7 @@ class Recording:
             if a.ndim == 2:
                 lay = layout.get(s) if isinstance(layout, Mapping) else layout
                 if lay is None:
-                    lay = SensorLayout(
-                        np.zeros((a.shape[1], 2)), np.ones(a.shape[1]), name="unknown layout (placeholder)"
-                    )
+                    lay = SensorLayout.unknown(a.shape[1])
                 layouts[s] = lay
                 area: Any = lay.areas_mm2
             else:

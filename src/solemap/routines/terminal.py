@@ -8,6 +8,7 @@ always restored on exit, also after an exception or Ctrl-C.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import select
 import sys
@@ -132,7 +133,7 @@ def render(view: RoutineView, state: SessionState, message: str = "") -> Group:
     bars.add_row(
         "breath",
         Text(_bar(breath.level, 40, "▓", "·"), style="magenta"),
-        f"{word} {breath.remaining_s:0.0f}s",
+        f"{word} {math.ceil(breath.remaining_s - 1e-9)}s",
     )
     parts: list = [
         header,

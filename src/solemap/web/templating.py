@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
-from starlette.routing import Route
+from starlette.routing import Match, Mount
 
 import solemap
 
@@ -52,17 +52,25 @@ def templates() -> Jinja2Templates:
     return env
 
 
+def _serves_page(app: Any, path: str) -> bool:
+    """Whether a GET of ``path`` reaches an endpoint (not a mount such as /static)."""
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "query_string": b"", "headers": []}
+    for route in app.router.routes:
+        if isinstance(route, Mount):
+            continue
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            return True
+    return False
+
+
 def navigation(request: Request) -> list[NavItem]:
     """Navigation entries whose pages this app serves (features register their own routes)."""
-    served = getattr(request.app.state, "nav_paths", None)
+    served = getattr(request.app.state, "nav_items", None)
     if served is None:
-        served = {
-            route.path
-            for route in request.app.routes
-            if isinstance(route, Route) and "GET" in (route.methods or ())
-        }
-        request.app.state.nav_paths = served
-    return [item for item in NAVIGATION if item.path in served]
+        served = [item for item in NAVIGATION if _serves_page(request.app, item.path)]
+        request.app.state.nav_items = served
+    return served
 
 
 def render_page(

@@ -42,6 +42,18 @@ def read_text(path: Path, encodings: tuple[str, ...] = ("utf-8-sig", "latin-1"),
     raise RecordingError(path, line, f"expected {' or '.join(encodings)} text, found byte 0x{raw[last.start]:02x}")
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines split at ``\\n`` only (``\\r`` stripped), so line numbers match a text editor's.
+
+    ``str.splitlines`` also splits at form feeds and other control characters, which would shift
+    the numbers in error messages (and hide the emed page breaks).
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def parse_table(path: Path, rows: list[str], n_cols: int, first_line: int, sep: str = ",",
                 what: str = "cells", missing: tuple[str, ...] = MISSING) -> np.ndarray:
     """(N, n_cols) float64 from ``rows`` of ``sep``-separated numbers; missing cells are NaN.

@@ -24,7 +24,7 @@ UTF-8 text (a BOM is allowed), comma-separated, ``\\n`` or ``\\r\\n`` line ends.
                         (default: cells that are empty in every frame are outside)
    ``sensor <side> <id>``  sensors: ``x_mm y_mm area_mm2`` and optionally ``| x y; x y; ...``
                         (the sensor's polygon), positions in insole mm (x heel → toe,
-                        y medial → lateral); default: unknown positions, 1 mm² areas
+                        y medial → lateral); default: unknown (NaN) positions and areas
    ``layout <side>``    JSON object with the layout's ``name`` and ``source``
    ===================  ==========================================================================
 
@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 
 from solemap.recordings.core import Recording, RecordingError, SensorLayout, _json_default
+from solemap.recordings.readers._text import split_lines
 from solemap.recordings.units import UnknownUnitError, normalize_unit
 
 VERSION = 1
@@ -90,7 +91,7 @@ def write_csv(rec: Recording, path: str | PathLike[str]) -> None:
         else:
             lay = rec.layout(side)
             lines.append(f"# layout {side}: {json.dumps({'name': lay.name, 'source': lay.source})}")
-            for k, sid in enumerate(lay.sensor_ids):
+            for k, sid in enumerate(lay.sensor_ids if lay.is_known else ()):
                 x, y = lay.positions_mm[k].tolist()
                 entry = f"# sensor {side} {sid}: {x!r} {y!r} {float(lay.areas_mm2[k])!r}"
                 if lay.polygons is not None:
@@ -145,7 +146,7 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise RecordingError(path, line, "expected text, found a NUL byte (binary file?)")
-    lines = text.splitlines()
+    lines = split_lines(text)
     header: dict[str, tuple[int, str]] = {}
     sensors: dict[str, list[tuple[int, str, str]]] = {}
     valids: dict[str, tuple[int, str]] = {}
@@ -374,7 +375,7 @@ def _parse_rows(path: Path, rows: list[str], n_cols: int, first_line: int) -> np
 
 def _layout(path: Path, side: str, cells: list[str], entries: list[tuple[int, str, str]],
             info: tuple[int, str] | None) -> SensorLayout:
-    name, source = "unknown layout (placeholder)", ""
+    name, source = "unknown layout", ""
     if info is not None:
         try:
             obj = json.loads(info[1])
@@ -382,8 +383,8 @@ def _layout(path: Path, side: str, cells: list[str], entries: list[tuple[int, st
         except (json.JSONDecodeError, AttributeError):
             raise RecordingError(path, info[0], "expected a JSON object with name and source") from None
     if not entries:
-        return SensorLayout(np.zeros((len(cells), 2)), np.ones(len(cells)), name=name, sensor_ids=tuple(cells),
-                            source=source)
+        return SensorLayout(np.full((len(cells), 2), np.nan), np.full(len(cells), np.nan), name=name,
+                            sensor_ids=tuple(cells), source=source)
     by_id = {sid: (ln, v) for ln, sid, v in entries}
     missing = [c for c in cells if c not in by_id]
     if missing:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from solemap.recordings.core import Recording, RecordingError, SensorLayout
-from solemap.recordings.readers._text import parse_table, read_text
+from solemap.recordings.readers._text import parse_table, read_text, split_lines
 from solemap.recordings.units import UnknownUnitError, normalize_unit
 
 N_SENSORS = 99
@@ -112,7 +112,7 @@ def read(path: str | PathLike[str], *, insole_size: str | None = None) -> Record
     """
     path = Path(path)
     text = read_text(path)
-    lines = text.splitlines()
+    lines = split_lines(text)
     head_idx = None
     for i, line in enumerate(lines[:MAX_HEADER_LINES]):
         if line.lstrip().lower().startswith("time[secs]"):

@@ -1,8 +1,9 @@
 """The API documentation page: Swagger UI served from this server, not from a CDN.
 
 FastAPI's built-in page loads Swagger UI from a CDN and starts it with an inline script; both are
-blocked by our Content-Security-Policy. The ``swagger-ui-bundle`` package ships the files, and a
-small script file of ours starts it.
+blocked by our Content-Security-Policy. The ``fastapi-offline`` package ships the Swagger UI 5 files
+(version 5 reads the OpenAPI 3.1 schema FastAPI writes); we serve only those files, and a small
+script file of ours starts the UI.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ ASSET_PATH = "/docs/assets"
 
 
 def _swagger_dir() -> Path:
-    import swagger_ui_bundle
+    import fastapi_offline
 
-    return Path(swagger_ui_bundle.swagger_ui_path)
+    return Path(fastapi_offline.__file__).resolve().parent / "static"
 
 
 def mount_assets(app: FastAPI) -> None:

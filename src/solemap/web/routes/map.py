@@ -98,7 +98,7 @@ def map_page(
     if selected is not None:
         highlight = (*highlight, selected.id)
     svg = request.app.state.map_renderer.svg(
-        side_value, layer_ids, highlight, foot, labels=True, legend=False, interactive=True
+        side_value, layer_ids, highlight, foot, labels=True, legend=True, interactive=True
     )
 
     at = maps.atlas()

@@ -128,7 +128,7 @@
       side: state.side,
       layers: state.layers.join(","),
       labels: "true",
-      legend: "false",
+      legend: "true",
       interactive: "true",
     });
     footParams(params);
