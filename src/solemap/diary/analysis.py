@@ -270,16 +270,31 @@ def choose_layer(layer: str | None = None) -> str:
     return next(iter(atlas.layers))
 
 
+def _containing(point: tuple[float, float], members: Sequence[Any]) -> list[str]:
+    """Areas under a point; a point on a shared border counts for every area it touches."""
+    import shapely
+
+    return [a.id for a in members if shapely.intersects_xy(a.geometry, point[0], point[1])]
+
+
+def _overlapping(geometry: Any, members: Sequence[Any], share: float = 0.2) -> list[str]:
+    """Areas covering at least ``share`` of ``geometry`` (else the one covering most of it)."""
+    overlaps = [(a.id, geometry.intersection(a.geometry).area / geometry.area) for a in members]
+    overlaps = [o for o in overlaps if o[1] > 0]
+    chosen = [a for a, f in overlaps if f >= share]
+    if not chosen and overlaps:
+        chosen = [max(overlaps, key=lambda o: o[1])[0]]
+    return chosen
+
+
 def pain_map(entries: Iterable[PainRecord], layer: str | None = None) -> PainMap:
     """Gather every mark of ``entries`` into the areas of ``layer`` (per foot).
 
-    A mark on an area of another layer counts for the layer areas that contain its centre; a
-    point counts for the areas that contain it. Each area's value is the mean intensity of the
+    A mark on an area of another layer counts for the layer areas that cover at least a fifth
+    of it (or the one covering most); a point counts for the areas it lies in. Each area's value is the mean intensity of the
     marks that fell in it, so a place that hurt often and a place that hurt once at the same
     intensity look alike; ``reports`` tells them apart.
     """
-    import shapely
-
     from solemap.atlas import load_atlas
 
     atlas = load_atlas()
@@ -293,29 +308,20 @@ def pain_map(entries: Iterable[PainRecord], layer: str | None = None) -> PainMap
     for entry in entries:
         for mark in entry.marks:
             sides = ("left", "right") if mark.side == "both" else (mark.side,)
-            point: tuple[float, float] | None
+            targets: list[tuple[str, str]] = []
             if mark.area_id is not None and mark.area_id in atlas.areas:
                 area = atlas.get(mark.area_id)
                 if area.layer == layer:
-                    for side in sides:
-                        if area.side in (side, "both"):
-                            gathered[(area.id, side)].append(mark.intensity)
-                    continue
-                point = area.centroid
+                    targets = [(area.id, s) for s in sides if area.side in (s, "both")]
+                elif area.geometry is not None and area.geometry.area > 0:
+                    targets = [(a, s) for s in sides for a in _overlapping(area.geometry, members[s])]
+                elif area.centroid is not None:
+                    targets = [(a, s) for s in sides for a in _containing(area.centroid, members[s])]
             elif mark.u is not None and mark.v is not None:
-                point = (mark.u, mark.v)
-            else:
-                point = None
-            if point is None:
-                unplaced += 1
-                continue
-            placed = False
-            for side in sides:
-                for area in members[side]:
-                    if shapely.contains_xy(area.geometry, point[0], point[1]):
-                        gathered[(area.id, side)].append(mark.intensity)
-                        placed = True
-            unplaced += 0 if placed else 1
+                targets = [(a, s) for s in sides for a in _containing((mark.u, mark.v), members[s])]
+            for target in targets:
+                gathered[target].append(mark.intensity)
+            unplaced += 0 if targets else 1
     areas = [
         AreaPain(
             area_id=area_id,

@@ -196,7 +196,8 @@ def pain_map_svg(
     """Both soles with each area of ``layer`` coloured by the mean pain reported there (0–10).
 
     Each foot is drawn on its own (left, then right, as seen from below) because the same area id
-    can hurt on one foot and not the other; areas without any report stay grey.
+    can hurt on one foot and not the other; areas without any report stay grey. ``title=""``
+    leaves the title out (for pages that have their own heading).
     """
     from matplotlib import colormaps
 
@@ -206,10 +207,12 @@ def pain_map_svg(
     feet = []
     for side in ("left", "right"):
         values = {a.area_id: a.mean_intensity for a in gathered.areas if a.side == side}
+        # A foot with nothing reported is drawn as a bare sole: the renderer colours areas by
+        # value only when some value exists, and grey areas would suggest a scale that is not there.
         svg = render_svg(
             side=side,
-            layers=[gathered.layer],
-            values=values,
+            layers=[gathered.layer] if values else [],
+            values=values or None,
             value_label="/10",
             value_range=(0.0, 10.0),
             cmap=PAIN_CMAP,
@@ -217,7 +220,7 @@ def pain_map_svg(
             legend=False,
         )
         feet.append((svg, *_svg_size(svg)))
-    header, footer = 34.0, 64.0
+    header, footer = (34.0 if title != "" else 8.0), 64.0
     width = sum(w for _, w, _ in feet) * scale
     height = max(h for _, _, h in feet) * scale + header + footer
     cmap = colormaps[PAIN_CMAP]
@@ -228,9 +231,12 @@ def pain_map_svg(
         f'aria-label="{escape(title or "Pain map")}">',
         '<rect width="100%" height="100%" fill="#ffffff"/>',
         f'<defs><linearGradient id="pain-scale">{stops}</linearGradient></defs>',
-        f'<text x="{width / 2:.1f}" y="22" text-anchor="middle" font-size="15" fill="{_INK}">'
-        f"{escape(title or 'Where it hurt')}</text>",
     ]
+    if title != "":
+        parts.append(
+            f'<text x="{width / 2:.1f}" y="22" text-anchor="middle" font-size="15" fill="{_INK}">'
+            f"{escape(title or 'Where it hurt')}</text>"
+        )
     x = 0.0
     for svg, w, h in feet:
         inner = svg.replace("<svg ", f'<svg x="{x:.1f}" y="{header:.1f}" ', 1)

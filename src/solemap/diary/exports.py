@@ -415,9 +415,7 @@ def report_html(
         gathered = analysis.pain_map(entries)
         context["painmap"] = gathered
         if gathered.areas:
-            context["painmap_uri"] = _data_uri(
-                charts.pain_map_svg(entries, title="Where it hurt"), "image/svg+xml"
-            )
+            context["painmap_uri"] = _data_uri(charts.pain_map_svg(entries, title=""), "image/svg+xml")
     if "comparison" in chosen:
         day = change_day or (changes[-1].day if changes else None)
         context["comparison"] = analysis.compare_before_after(entries, day) if day else None

@@ -37,6 +37,7 @@ def peak_map_svg(result: SideAnalysis, layer: str) -> str:
     from solemap.render import render_svg
 
     raster = footprint_raster(result)
+    raster[~(raster > 0)] = np.nan  # never-loaded sensels show the sole, not the colour of 0 kPa
     finite = raster[np.isfinite(raster)]
     hi = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     svg = render_svg(
