@@ -30,7 +30,11 @@ def _outline_mask(rows: int = ROWS, cols: int = COLS) -> np.ndarray:
     r = (np.arange(rows) + 0.5) / rows
     c = (np.arange(cols) + 0.5) / cols
     # Half-width along the insole: narrow toe tip, wide forefoot, waist, rounded heel.
-    half = 0.22 + 0.28 * np.sin(np.pi * np.clip(r * 1.4, 0, 1)) ** 0.5 - 0.12 * np.exp(-((r - 0.62) / 0.12) ** 2)
+    half = (
+        0.22
+        + 0.28 * np.sin(np.pi * np.clip(r * 1.4, 0, 1)) ** 0.5
+        - 0.12 * np.exp(-(((r - 0.62) / 0.12) ** 2))
+    )
     half = np.where(r > 0.85, half * np.sqrt(np.clip((1.0 - r) / 0.15, 0.05, 1)), half)
     centre = 0.5 + 0.08 * (0.5 - r)
     return np.abs(c[None, :] - centre[:, None]) <= half[:, None]
@@ -109,7 +113,9 @@ def pandas_frame_blocks(path: Path, max_frames: int | None = None) -> tuple[np.n
     return out, n_bytes
 
 
-def measure_tekscan_read(size_mb: float = 100.0, pandas_frames: int = 4000, workdir: Path | None = None) -> dict:
+def measure_tekscan_read(
+    size_mb: float = 100.0, pandas_frames: int = 4000, workdir: Path | None = None
+) -> dict:
     """Time solemap's ``.asf`` reader and the pandas baseline on one generated file.
 
     Returns a dict with ``file_mb``, ``frames``, ``solemap_mb_per_s``, ``pandas_mb_per_s`` and

@@ -244,10 +244,16 @@ def _raster_image(
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def _areas_for(atlas: Atlas, layers: Sequence[str], side: Side) -> list[Area]:
+def _areas_for(
+    atlas: Atlas, layers: Sequence[str], side: Side, groups: frozenset[str] | None = None
+) -> list[Area]:
     out: list[Area] = []
     for layer in layers:
-        out.extend(a for a in atlas.areas_in(layer=layer, side=side) if a.geometry is not None)
+        out.extend(
+            a
+            for a in atlas.areas_in(layer=layer, side=side)
+            if a.geometry is not None and (groups is None or a.group is None or a.group in groups)
+        )
     return out
 
 
@@ -265,6 +271,7 @@ def render_svg(
     value_range: tuple[float, float] | None = None,
     cmap: str = "viridis",
     interactive: bool = False,
+    groups: Iterable[str] | None = None,
     toe_shape: ToeShape = "egyptian",
     px_per_mm: float = 2.6,
     atlas: Atlas | None = None,
@@ -283,6 +290,8 @@ def render_svg(
     labels : write area names (or numbers listed in the legend when a name does not fit).
     legend : draw the legend (layers, evidence, numbered areas, colour scale).
     interactive : make areas keyboard-focusable with ``tabindex``, ``role`` and ``aria-label``.
+    groups : draw only areas of these groups (e.g. ``["muscles"]`` of the anatomy layer); areas
+        without a group are always drawn.
     px_per_mm : size of the SVG in CSS pixels per millimetre of foot.
     """
     atlas = atlas or load_atlas()
@@ -300,6 +309,7 @@ def render_svg(
         unknown = sorted(k for k in values if k not in atlas.areas)
         if unknown:
             raise ValueError(f"values given for unknown area id(s): {', '.join(unknown)}")
+    group_filter = frozenset(groups) if groups is not None else None
     sides: list[Side] = ["left", "right"] if side == "both" else [side]  # type: ignore[list-item]
     dims = dims or FootDimensions()
     sole = sole_uv(toe_shape)
@@ -366,7 +376,7 @@ def render_svg(
             )
         for layer in layers:
             style = LAYER_STYLES.get(layer, DEFAULT_STYLE)
-            areas = _areas_for(atlas, [layer], s)
+            areas = _areas_for(atlas, [layer], s, group_filter)
             polys = [a for a in areas if not (a.is_line)]
             lines = [a for a in areas if a.is_line]
             # Big areas first so that small ones stay visible on top.

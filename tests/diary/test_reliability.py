@@ -24,10 +24,11 @@ WRITER = Path(__file__).with_name("writer_process.py")
 
 
 def start_writer(
-    url: str, profile: str, count: int, tag: str, go: Path | None = None
+    url: str, profile: str, count: int, tag: str, go: Path | None = None, mode: str = "lib"
 ) -> subprocess.Popen[str]:
+    """The writer of ``writer_process.py`` in a new process; ``mode`` is lib, cli or web."""
     return subprocess.Popen(
-        [sys.executable, str(WRITER), url, profile, str(count), tag, *([str(go)] if go else [])],
+        [sys.executable, str(WRITER), url, profile, str(count), tag, str(go) if go else "-", mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -87,16 +88,24 @@ def test_sigkill_mid_stream_loses_no_acknowledged_entry(db_url: str) -> None:
 
 
 @pytest.mark.slow
-def test_two_processes_writing_at_once_lose_nothing(db_url: str, tmp_path: Path) -> None:
-    Database.open(db_url).dispose()
-    count = 60
+@pytest.mark.parametrize("modes", [("lib", "lib"), ("cli", "web")], ids=["library+library", "cli+web"])
+def test_two_processes_writing_at_once_lose_nothing(
+    db_url: str, tmp_path: Path, modes: tuple[str, str]
+) -> None:
+    # The database starts empty: both writers also race to create the schema when they open it.
+    count = 40 if modes == ("lib", "lib") else 25  # a CLI run opens the database each time: slower
     go = tmp_path / "go"
     # Both write to the same, not yet existing, profile: they also race to create it.
-    procs = {tag: start_writer(db_url, "shared", count, tag, go) for tag in ("a", "b")}
+    procs = {
+        tag: start_writer(db_url, "shared", count, tag, go, mode)
+        for tag, mode in zip("ab", modes, strict=True)
+    }
     for p in procs.values():  # both started and connected, then both released at once
-        assert p.stdout is not None and p.stdout.readline() == "ready\n"
+        assert p.stdout is not None
+        line = p.stdout.readline()
+        assert line == "ready\n", line + (p.stderr.read() if p.stderr else "")
     go.touch()
-    outputs = {tag: p.communicate(timeout=120) for tag, p in procs.items()}
+    outputs = {tag: p.communicate(timeout=180) for tag, p in procs.items()}
     for tag, p in procs.items():
         assert p.returncode == 0, f"writer {tag} failed: {outputs[tag][1]}"
         assert outputs[tag][0].rstrip().endswith("done")

@@ -108,3 +108,10 @@ def test_png_pictures_for_people_to_look_at(layers, output_dir) -> None:
     png = render_png("both", layers, title=" + ".join(layers))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     (output_dir / f"map-{'-'.join(layers)}.png").write_bytes(png)
+
+
+def test_groups_filter_keeps_only_those_groups() -> None:
+    elements = _areas(render_svg("left", ["anatomy"], groups=["muscles"]))
+    atlas = load_atlas()
+    assert elements
+    assert all(atlas.get(el.get("data-area-id")).group == "muscles" for el in elements.values())

@@ -41,8 +41,16 @@ def sensor_rec() -> Recording:
 
 @pytest.mark.parametrize(
     ("unit", "factor"),
-    [("kPa", 1.0), ("KPa", 1.0), ("N/cm²", 10.0), ("N/cm2", 10.0), ("PSI", 6.894757), ("mmHg", 0.1333224),
-     ("MPa", 1000.0), ("bar", 100.0)],
+    [
+        ("kPa", 1.0),
+        ("KPa", 1.0),
+        ("N/cm²", 10.0),
+        ("N/cm2", 10.0),
+        ("PSI", 6.894757),
+        ("mmHg", 0.1333224),
+        ("MPa", 1000.0),
+        ("bar", 100.0),
+    ],
 )
 def test_unit_factors(unit: str, factor: float) -> None:
     out = to_kpa(np.array([1.0, 2.5, np.nan]), unit)
@@ -61,8 +69,9 @@ def test_unit_table_and_unknown_unit() -> None:
 
 
 def test_raw_and_force_units() -> None:
-    raw = Recording.from_array(np.full((2, 2, 2), 4.0), sample_rate_hz=1, pitch_mm=(2, 5), units="raw",
-                               calibration=2.5)
+    raw = Recording.from_array(
+        np.full((2, 2, 2), 4.0), sample_rate_hz=1, pitch_mm=(2, 5), units="raw", calibration=2.5
+    )
     assert raw.source_units == "raw" and raw.calibrated
     np.testing.assert_array_equal(raw.pressure(), 10.0)
     uncal = Recording.from_array(np.full((2, 2, 2), 4.0), sample_rate_hz=1, pitch_mm=(2, 5), units="raw")

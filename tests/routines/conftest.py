@@ -14,6 +14,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh SOLEMAP_DATA_DIR so no test reads or writes the real user's answers."""
     folder = tmp_path / "data"
     monkeypatch.setenv("SOLEMAP_DATA_DIR", str(folder))
+    monkeypatch.setenv("SOLEMAP_DATABASE_URL", f"sqlite:///{folder / 'diary.sqlite3'}")
     return folder
 
 

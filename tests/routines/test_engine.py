@@ -260,3 +260,15 @@ def test_engine_breath_follows_active_time(engine: SessionEngine, clock: FakeClo
     engine.resume()
     clock.advance(1)
     assert engine.state().breath.phase == "exhale"
+
+
+@pytest.mark.parametrize(
+    "seconds,duration,clock",
+    [(0, "0 s", "0:00"), (45, "45 s", "0:45"), (60, "1 min", "1:00"), (90, "1 min 30 s", "1:30"),
+     (59.2, "59 s", "1:00"), (870, "14 min 30 s", "14:30")],
+)
+def test_time_texts(seconds: float, duration: str, clock: str) -> None:
+    from solemap.routines.plan import clock_text, duration_text
+
+    assert duration_text(seconds) == duration
+    assert clock_text(seconds) == clock  # a countdown rounds up: 0:00 only when time is up

@@ -22,7 +22,9 @@ def pdf_pages_to_png(pdf: Path, out_dir: Path, prefix: str) -> list[Path]:
 
 
 def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.mark.slow
@@ -40,7 +42,7 @@ def test_handout_pdf_pages(routine_id: str, tmp_path: Path, output_dir: Path) ->
         with Image.open(png) as im:
             assert im.width < im.height  # portrait A4
             grey = im.convert("L")
-            dark = sum(1 for px in grey.getdata() if px < 128)
+            dark = sum(1 for px in grey.tobytes() if px < 128)
             assert dark > 500, f"{png.name} looks blank"
     text = pdf_text(pdf)
     routine = get_routine(routine_id)

@@ -27,7 +27,8 @@ class Tmux:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         # After the player exits, print its status and whether the terminal is back in canonical
         # mode with echo on (both off while the player reads single keys).
-        shell = f"env {exports} {command}; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo; sleep 60"
+        modes = "stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '"
+        shell = f"env {exports} {command}; echo EXIT=$?; {modes}; echo; sleep 60"
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), shell],
             check=True,
@@ -62,8 +63,13 @@ def tmux_env(tmp_path: Path) -> dict[str, str]:
         pytest.skip("tmux is not installed")
     data = tmp_path / "data"
     AnswerStore(data).save({q.id: False for q in load_safety().questions})
-    env = {"SOLEMAP_DATA_DIR": str(data), "TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
-    return env
+    return {
+        "SOLEMAP_DATA_DIR": str(data),
+        # The diary keeps its own database setting: point it at the test folder too.
+        "SOLEMAP_DATABASE_URL": f"sqlite:///{data / 'diary.sqlite3'}",
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+    }
 
 
 @pytest.fixture
@@ -115,6 +121,7 @@ def test_a_whole_short_routine_in_tmux(run: Callable[[str], Tmux]) -> None:
     assert "Short test routine: finished" in screen
     assert "steps  1 of 3 done, 2 skipped" in screen
     assert "pain  1 rating(s), highest 9/10" in screen
+    assert "Saved in your diary (session 1, profile default)." in screen
     assert "EXIT=0" in screen
     assert "icanon echo" in screen  # the terminal was restored
 
@@ -128,3 +135,36 @@ def test_quit_abandons_and_prints_the_record(run: Callable[[str], Tmux]) -> None
     assert '"routine_id": "short-test"' in screen
     assert '"verdict": "ok"' in screen
     assert "EXIT=0" in screen and "icanon echo" in screen
+
+
+def test_first_roll_asks_the_safety_questions_and_a_yes_stops_it(tmp_path: Path) -> None:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    env = {
+        "SOLEMAP_DATA_DIR": str(tmp_path / "fresh"),
+        "SOLEMAP_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh' / 'diary.sqlite3'}",
+        "TERM": "xterm-256color",
+        "PATH": os.environ["PATH"],
+    }
+    entry = "from solemap.cli import main; main()"
+    command = f"{shlex.quote(sys.executable)} -c {shlex.quote(entry)} roll {SHORT}"
+    questions = load_safety().questions
+    dvt = next(i for i, q in enumerate(questions) if q.id == "dvt")
+    t = Tmux(command, env, height=60)
+    try:
+        for i in range(len(questions)):
+            t.wait_for(lambda s, i=i: f"{i + 1}/{len(questions)}" in s)
+            t.keys("y" if i == dvt else "n")
+            subprocess.run(["tmux", "send-keys", "-t", t.name, "Enter"], check=True)
+        screen = t.wait_for(lambda s: "EXIT=" in s)
+        assert "Please do not start self-massage yet." in screen
+        assert "blood clot" in screen and "EXIT=3" in screen
+    finally:
+        t.close()
+    # The answers are remembered: a second run does not ask again and is still stopped.
+    again = Tmux(command, env)
+    try:
+        screen = again.wait_for(lambda s: "EXIT=" in s)
+        assert "1/" not in screen and "EXIT=3" in screen
+    finally:
+        again.close()

@@ -84,8 +84,23 @@ def test_clicking_an_area_opens_its_details_and_what_lies_under_the_spot(
     assert "from the back of the heel" in point.locator(".point-pos").inner_text()
     assert point.get_by_role("heading", name="Reflexology chart").count() == 1
     assert point.get_by_role("heading", name="Plantar anatomy").count() == 1
+    # The click was turned into the right uv: the kidney is among the areas under it.
+    assert point.get_by_role("button", name="Kidney", exact=True).count() == 1
     assert "area=refl-kidney-left" in page.url
     page.screenshot(path=str(output_dir / "web-area-panel.png"), full_page=False)
+    assert page.errors == []
+
+
+def test_point_lookup_on_a_single_foot_map(browser_page: Any) -> None:
+    page = browser_page
+    page.goto("/?side=right&length_mm=280")
+    wait_for_map(page)
+    assert page.locator("#map svg #foot-left").count() == 0
+    page.locator("#map svg #area-refl-liver-right").click(force=True)
+    point = page.locator("#point-card")
+    point.wait_for()
+    assert point.locator(".point-pos").inner_text().startswith("Right foot:")
+    assert point.get_by_role("button", name="Liver", exact=True).count() == 1
     assert page.errors == []
 
 
@@ -131,6 +146,9 @@ def test_keyboard_alone_reaches_an_area_and_opens_it(browser_page: Any) -> None:
     page = browser_page
     page.goto("/")
     wait_for_map(page)
+    # Screen readers see each area as a named button, once per foot.
+    assert page.locator("#map svg").get_attribute("role") != "img"
+    assert page.get_by_role("button", name=re.compile(r"^Kidney \(Reflexology chart")).count() == 2
     # Tab from the top of the page until focus lands on an area of the map.
     for _ in range(60):
         page.keyboard.press("Tab")
@@ -165,7 +183,7 @@ def test_scale_to_my_foot_with_a_shoe_size(browser_page: Any) -> None:
     # An impossible length is refused with a message, and the map stays as it was.
     page.get_by_label("Foot length (mm)", exact=True).fill("20")
     page.get_by_role("button", name="Apply").click()
-    expect(page.locator("#foot-error")).to_contain_text("length_mm")
+    expect(page.locator("#foot-error")).to_contain_text("Foot length must be between 120 and 360 mm")
     assert "EU size 44" in page.locator("#foot-size").inner_text()
     assert page.errors == [] or all("422" in e for e in page.errors)
 
@@ -182,11 +200,14 @@ def test_phone_viewport_stacks_the_page_without_sideways_scrolling(
         page.goto("/?q=heel%20pain&layers=anatomy")
         wait_for_map(page)
         page.wait_for_selector("#results li")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0
         box = page.locator("#map svg").bounding_box()
         assert box is not None and box["width"] <= 360
-        page.screenshot(path=str(output_dir / "web-phone-360.png"), full_page=True)
+        page.screenshot(path=str(output_dir / "web-phone-360.png"), full_page=False)
+        page.screenshot(path=str(output_dir / "web-phone-360-full.png"), full_page=True)
         # Tapping an area works like a click.
         page.locator("#map svg .area.is-match").first.tap(force=True)
         page.locator("#area-detail").wait_for()

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import typer
 
-from solemap.cli import diary_cmds, map_cmds, recordings_cmds, routines_cmds, web_cmds
+from solemap.cli import diary_cmds, map_cmds, pressure_cmds, recordings_cmds, routines_cmds, web_cmds
+from solemap.cli import tracking_cmds
 from solemap.cli._common import OneLineErrors
 
 app = typer.Typer(
@@ -19,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (map_cmds, web_cmds, routines_cmds, diary_cmds, recordings_cmds):
+for _module in (map_cmds, web_cmds, routines_cmds, diary_cmds, recordings_cmds, pressure_cmds, tracking_cmds):
     _module.register(app)
 
 

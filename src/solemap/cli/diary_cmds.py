@@ -117,7 +117,10 @@ def parse_moment(text: str | None, option: str = "--at", *, default_time: dt.tim
     value = text.strip()
     try:
         if len(value) == 10:
-            return dt.datetime.combine(dt.date.fromisoformat(value), default_time).astimezone()
+            day = dt.date.fromisoformat(value)
+            moment = dt.datetime.combine(day, default_time).astimezone()
+            # Today's date alone means "today, earlier": never a time still to come.
+            return min(moment, dt.datetime.now().astimezone()) if day == dt.date.today() else moment
         return dt.datetime.fromisoformat(value.replace(" ", "T", 1))
     except ValueError:
         fail(f"{option}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got {text!r}")
@@ -163,7 +166,12 @@ def log_pain(
     side: str | None = typer.Option(None, "--side", "-s", help="left, right or both."),
     quality: str | None = typer.Option(None, "--quality", "-q", help="sharp, aching, burning or tingling."),
     note: str | None = typer.Option(None, "--note", "-n", help="Anything worth remembering."),
-    at: str | None = typer.Option(None, "--at", help="When (default now): YYYY-MM-DD[THH:MM], local time."),
+    at: str | None = typer.Option(
+        None,
+        "--at",
+        help="When (default now): YYYY-MM-DDTHH:MM, local time; a day alone means 07:00 with "
+        "--first-step, else 12:00.",
+    ),
     database_url: str | None = DB_URL,
     profile: str = PROFILE,
 ) -> None:

@@ -27,9 +27,13 @@ def _progress_runner(total_frames: int, quiet: bool):
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
         with Progress(
-            TextColumn("analysing"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=True,
-        ) as bar:  # fmt: skip
+            TextColumn("analysing"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
             task = bar.add_task("analyse", total=1.0)
 
             def update(done: int, total: int) -> None:
@@ -42,15 +46,22 @@ def _progress_runner(total_frames: int, quiet: bool):
 
 def analyze(
     file: Annotated[Path, typer.Argument(help="A pressure recording (any supported format).")],
-    layer: Annotated[str, typer.Option("--layer", "-l", help="Atlas layer used as regions.")] = "pressure-regions",
+    layer: Annotated[
+        str, typer.Option("--layer", "-l", help="Atlas layer used as regions.")
+    ] = "pressure-regions",
     side: Annotated[
-        str | None, typer.Option("--side", "-s", help="left or right: analyse that side only, or name the foot.")
+        str | None,
+        typer.Option("--side", "-s", help="left or right: analyse that side only, or name the foot."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary and metrics as one JSON object.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary and metrics as one JSON object.")
+    ] = False,
     report: Annotated[
         Path | None, typer.Option("--report", "-r", help="Write a report: out.html or out.pdf.")
     ] = None,
-    by_step: Annotated[bool, typer.Option("--steps/--no-steps", help="Segment walking trials into steps.")] = True,
+    by_step: Annotated[
+        bool, typer.Option("--steps/--no-steps", help="Segment walking trials into steps.")
+    ] = True,
     calibration: Annotated[
         float | None, typer.Option("--calibration", help="kPa per count, for files of raw counts.")
     ] = None,
@@ -119,9 +130,19 @@ def _print_table(result: Any, file: Path) -> None:
             console.print(f"    note: {note}")
     table = result.table
     whole = table[table["step"].isna()]
-    wide = whole.pivot_table(index=["side", "region"], columns="metric", values="value", sort=False, dropna=False)
-    shown = ["peak_pressure", "mean_pressure", "pti_peak", "pti_mean", "fti", "max_force",
-             "contact_area_peak", "contact_time"]  # fmt: skip
+    wide = whole.pivot_table(
+        index=["side", "region"], columns="metric", values="value", sort=False, dropna=False
+    )
+    shown = [
+        "peak_pressure",
+        "mean_pressure",
+        "pti_peak",
+        "pti_mean",
+        "fti",
+        "max_force",
+        "contact_area_peak",
+        "contact_time",
+    ]
     units = dict(zip(table["metric"], table["unit"], strict=False))
     out = Table(title=f"Whole recording, layer {result.layer}")
     out.add_column("side")
@@ -180,16 +201,26 @@ def simulate_standing_cmd(
     duration: DurOpt = 2.0,
     noise: NoiseOpt = 0.03,
     mass: Annotated[float, typer.Option("--mass", help="Body mass in kg.", min=1, max=400)] = 70.0,
-    axis_deg: Annotated[float, typer.Option("--axis-deg", help="Heel → toe direction in the grid (deg).")] = -90.0,
+    axis_deg: Annotated[
+        float, typer.Option("--axis-deg", help="Heel → toe direction in the grid (deg).")
+    ] = -90.0,
 ) -> None:
     """Quiet standing on one foot's sensor grid (half the body weight)."""
     from solemap.recordings.simulate import simulate_standing
 
     _check(side)
     rec = simulate_standing(
-        rows, cols, (pitch, pitch), side=side, axis_deg=axis_deg, body_mass_kg=mass,  # type: ignore[arg-type]
-        duration_s=duration, sample_rate_hz=rate, noise=noise, seed=seed,
-    )  # fmt: skip
+        rows,
+        cols,
+        (pitch, pitch),
+        side=side,
+        axis_deg=axis_deg,
+        body_mass_kg=mass,  # type: ignore[arg-type]
+        duration_s=duration,
+        sample_rate_hz=rate,
+        noise=noise,
+        seed=seed,
+    )
     _save(rec, output)
     typer.echo(f"wrote {output}: standing, {rec.n_frames} frames, {side} foot, {rows}x{cols} sensels")
 
@@ -205,7 +236,9 @@ def simulate_rolling_cmd(
     rate: RateOpt = 100.0,
     duration: DurOpt = 10.0,
     noise: NoiseOpt = 0.03,
-    diameter: Annotated[float, typer.Option("--diameter", help="Ball diameter in mm.", min=5, max=300)] = 63.7,
+    diameter: Annotated[
+        float, typer.Option("--diameter", help="Ball diameter in mm.", min=5, max=300)
+    ] = 63.7,
     firmness: Annotated[float, typer.Option("--firmness", help="0 soft … 1 hard.", min=0, max=1)] = 0.8,
     load: Annotated[float, typer.Option("--load", help="Ball load in N.", min=0, max=2000)] = 100.0,
     path: Annotated[
@@ -225,11 +258,23 @@ def simulate_rolling_cmd(
         if not waypoints or any(len(p) != 2 or not all(0 <= x <= 1 for x in p) for p in waypoints):
             fail(f"--path must be u,v pairs between 0 and 1, got {path!r}")
     rec = simulate_rolling(
-        rows, cols, (pitch, pitch), diameter, firmness, load, waypoints, rate, noise, seed,
-        duration_s=duration, side=side,  # type: ignore[arg-type]
-    )  # fmt: skip
+        rows,
+        cols,
+        (pitch, pitch),
+        diameter,
+        firmness,
+        load,
+        waypoints,
+        rate,
+        noise,
+        seed,
+        duration_s=duration,
+        side=side,  # type: ignore[arg-type]
+    )
     _save(rec, output)
-    typer.echo(f"wrote {output}: rolling, {rec.n_frames} frames, {side} foot, ball {diameter:g} mm at {load:g} N")
+    typer.echo(
+        f"wrote {output}: rolling, {rec.n_frames} frames, {side} foot, ball {diameter:g} mm at {load:g} N"
+    )
 
 
 def register(app: typer.Typer) -> None:

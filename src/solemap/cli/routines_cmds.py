@@ -83,11 +83,10 @@ def _ask_screen(console: Console, only_missing: bool) -> dict[str, bool]:
     answers = dict(store.load().answers)
     console.print("[bold]Safety check[/bold] — answer each question with y (yes) or n (no).")
     console.print("A yes does not mean something is wrong; it means check with a clinician before rolling.\n")
-    for q in screen.questions:
-        if only_missing and q.id in answers:
-            continue
-        default = answers.get(q.id, False)
-        answers[q.id] = typer.confirm(q.ask, default=default)
+    todo = [q for q in screen.questions if not (only_missing and q.id in answers)]
+    for n, q in enumerate(todo, 1):
+        console.print(f"\n[bold]{n}/{len(todo)}[/bold] {q.ask}")
+        answers[q.id] = typer.confirm("   yes or no?", default=answers.get(q.id, False))
     store.save(answers)
     console.print(
         f"\nAnswers saved in {store.path}. Change them any time with [bold]solemap safety[/bold].\n"
@@ -148,6 +147,11 @@ def roll(
     ratio: str = typer.Option(None, "--ratio", help="Inhale:exhale, e.g. 4:6 (default: the routine's)."),
     bell: bool = typer.Option(True, "--bell/--no-bell", help="Ring the terminal bell between steps."),
     json_out: bool = typer.Option(False, "--json", help="Print the session record as JSON at the end."),
+    diary: bool = typer.Option(True, "--diary/--no-diary", help="Save the session in your pain diary."),
+    database_url: str = typer.Option(
+        None, "--database-url", envvar="SOLEMAP_DATABASE_URL", help="The diary's database (default: SQLite)."
+    ),
+    profile: str = typer.Option("default", "--profile", envvar="SOLEMAP_PROFILE", help="Whose diary."),
     time_scale: float = typer.Option(
         1.0, "--time-scale", hidden=True, min=0.1, max=1000.0, help="Run the clock faster (demos and tests)."
     ),
@@ -196,10 +200,32 @@ def roll(
     except KeyboardInterrupt:
         engine.quit()
         record = engine.record()
+    if time_scale != 1.0:
+        # A sped-up clock runs ahead of real time: store the demo session as if it ended just now.
+        from datetime import UTC, datetime
+
+        shift = record.ended_at - datetime.now(UTC)
+        record.started_at -= shift
+        record.ended_at -= shift
     if json_out:
         print_json(record.to_json())
     else:
         console.print(summary(view, record))
+    if diary:
+        _save_to_diary(console, record, database_url, profile, quiet=json_out)
+
+
+def _save_to_diary(console: Console, record, database_url: str | None, profile: str, quiet: bool) -> None:
+    """Store the session in the diary; a diary problem is reported but never loses the session output."""
+    from solemap.diary import Database, Diary, DiaryError
+
+    try:
+        session_id = Diary(Database.open(database_url), profile).record_session(record)
+    except (DiaryError, ValueError) as exc:
+        Console(stderr=True, highlight=False).print(f"[yellow]Not saved in the diary: {exc}[/yellow]")
+        return
+    if not quiet:
+        console.print(f"Saved in your diary (session {session_id}, profile {profile}).")
 
 
 @routines_app.command("list")

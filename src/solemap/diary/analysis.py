@@ -291,9 +291,9 @@ def pain_map(entries: Iterable[PainRecord], layer: str | None = None) -> PainMap
     """Gather every mark of ``entries`` into the areas of ``layer`` (per foot).
 
     A mark on an area of another layer counts for the layer areas that cover at least a fifth
-    of it (or the one covering most); a point counts for the areas it lies in. Each area's value is the mean intensity of the
-    marks that fell in it, so a place that hurt often and a place that hurt once at the same
-    intensity look alike; ``reports`` tells them apart.
+    of it (or the one covering most); a point counts for the areas it lies in. Each area's value
+    is the mean intensity of the marks that fell in it, so a place that hurt often and a place
+    that hurt once at the same intensity look alike; ``reports`` tells them apart.
     """
     from solemap.atlas import load_atlas
 

@@ -13,6 +13,7 @@ Nothing here touches the disk until :meth:`Database.open` is called.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from solemap.diary.errors import DiaryError, StorageError, storage_error
 ENV_URL = "SOLEMAP_DATABASE_URL"
 BUSY_TIMEOUT_MS = 10_000
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+MIGRATION_LOCK_ID = 0x50_1E_4D_A9  # any constant; only solemap's migrations take this advisory lock
 
 
 def default_database_path() -> Path:
@@ -112,26 +114,25 @@ def _alembic_config(connection: Connection) -> Any:
     return cfg
 
 
-def head_revision() -> str:
-    """The newest migration revision shipped with this version of solemap."""
+@functools.cache
+def _revision_chain() -> tuple[str, ...]:
+    # The shipped scripts do not change while a program runs: read them once.
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    assert head is not None
-    return head
+    return tuple(s.revision for s in reversed(list(ScriptDirectory.from_config(cfg).walk_revisions())))
+
+
+def head_revision() -> str:
+    """The newest migration revision shipped with this version of solemap."""
+    return _revision_chain()[-1]
 
 
 def revisions() -> list[str]:
     """Every shipped revision, oldest first."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return [s.revision for s in reversed(list(ScriptDirectory.from_config(cfg).walk_revisions()))]
+    return list(_revision_chain())
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -143,11 +144,19 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine, revision: str = "head", *, down: bool = False) -> None:
-    """Upgrade (or with ``down=True`` downgrade) the schema to ``revision`` in one transaction."""
+    """Upgrade (or with ``down=True`` downgrade) the schema to ``revision`` in one transaction.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE`` and on PostgreSQL it takes an
+    advisory lock, so concurrent openers run the migrations one after the other.
+    """
     from alembic import command
 
     try:
         with engine.execution_options(solemap_write=True).begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two programs opening a new database at once must not both create the tables:
+                # the second waits here, then finds the schema already at the target revision.
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
             cfg = _alembic_config(conn)
             if down:
                 command.downgrade(cfg, revision)

@@ -150,5 +150,6 @@ def area(area_id: Any, mark_side: str | None, areas: Mapping[str, str], field: s
             raise InvalidEntry(field, f"area {area_id!r} is on the {area_side} foot, not the {mark_side}")
         return area_id, area_side
     if mark_side is None:
-        raise InvalidEntry(f"{field}.side", f"area {area_id!r} exists on both feet; say left, right or both")
+        side_field = field.rsplit(".", 1)[0] + ".side" if "." in field else "side"
+        raise InvalidEntry(side_field, f"area {area_id!r} exists on both feet; say left, right or both")
     return area_id, mark_side

@@ -11,4 +11,12 @@ Readers live in :mod:`solemap.recordings.readers` (one module per format) and ar
 from solemap.recordings.core import SIDES, Recording, RecordingError, SensorLayout
 from solemap.recordings.io import FORMATS, read_recording, sniff_format
 
-__all__ = ["FORMATS", "SIDES", "Recording", "RecordingError", "SensorLayout", "read_recording", "sniff_format"]
+__all__ = [
+    "FORMATS",
+    "SIDES",
+    "Recording",
+    "RecordingError",
+    "SensorLayout",
+    "read_recording",
+    "sniff_format",
+]

@@ -44,9 +44,9 @@ from solemap.recordings.steps import Step, StepError, detect_steps
 
 __all__ = ["Analysis", "SideAnalysis", "analyze", "footprint_raster", "run_analysis"]
 
-#: Frames per chunk: small enough that a chunk of a 60 × 21 grid (≈ 5 kB a frame) stays in the
-#: processor's cache between the kernels, large enough that per-chunk overhead is negligible.
-CHUNK_BYTES = 2 * 1024 * 1024
+#: Bytes of pressure data per chunk handed to the kernel (which splits it between its threads):
+#: large enough that per-call overhead vanishes, small enough to keep memory bounded.
+CHUNK_BYTES = 16 * 1024 * 1024
 
 Progress = Callable[[int, int], None]
 
@@ -102,7 +102,7 @@ class Analysis:
             rows.append(
                 {
                     "side": rec["side"],
-                    "step": None if step is pd.NA or (isinstance(step, float) and math.isnan(step)) else int(step),
+                    "step": None if pd.isna(step) else int(step),
                     "region": rec["region"],
                     "metric": rec["metric"],
                     "value": None if value is None or not math.isfinite(value) else round(float(value), 6),
@@ -114,10 +114,14 @@ class Analysis:
             "layer": self.layer,
             "registration": [{"side": s.side, **s.registration.to_json()} for s in self.sides],
             "steps": [
-                {"side": s.side, "steps": [{"step": st.number, "first_frame": st.start, "last_frame": st.stop}
-                                          for st in s.steps]}
+                {
+                    "side": s.side,
+                    "steps": [
+                        {"step": st.number, "first_frame": st.start, "last_frame": st.stop} for st in s.steps
+                    ],
+                }
                 for s in self.sides
-            ],  # fmt: skip
+            ],
             "metrics": rows,
         }
 
@@ -145,15 +149,20 @@ def _register(
         foot = foot_side or (side if side in ("left", "right") else None)
         if foot is None:
             raise RecordingError(
-                recording.metadata.get("path"), None,
+                recording.metadata.get("path"),
+                None,
                 "a discrete-sensor recording with an unknown side: name the side (left or right)",
-            )  # fmt: skip
+            )
         lay = recording.layout(side)
         return register_layout(lay.positions_mm, lay.areas_mm2, foot)  # type: ignore[arg-type]
     assert recording.pitch_mm is not None
     forced = foot_side or (side if side in ("left", "right") else None)
     return register_footprint(
-        footprint, recording.pitch_mm, side=forced, axis_deg=axis_deg, seen_from=seen_from  # type: ignore[arg-type]
+        footprint,
+        recording.pitch_mm,
+        side=forced,
+        axis_deg=axis_deg,
+        seen_from=seen_from,  # type: ignore[arg-type]
     )
 
 
@@ -171,16 +180,28 @@ def _window_metrics(
     rows: list[tuple[str, str, float]] = []
     if weights.n_regions:
         vals = summarize(
-            curves.force_n[frames], curves.contact_area_m2[frames], curves.peak_kpa[frames],
-            sensor_max, weights.weights, area_m2, dt, contact_kpa,
-        )  # fmt: skip
+            curves.force_n[frames],
+            curves.contact_area_m2[frames],
+            curves.peak_kpa[frames],
+            sensor_max,
+            weights.weights,
+            area_m2,
+            dt,
+            contact_kpa,
+        )
         for k, region in enumerate(weights.region_ids):
             rows.extend((region, name, float(vals[name][k])) for name in METRICS)
     foot_w = np.isfinite(sensor_max).astype(np.float64)[:, None]
     foot = summarize(
-        curves.total_force_n[frames, None], curves.total_area_m2[frames, None], curves.total_peak_kpa[frames, None],
-        sensor_max, foot_w, area_m2, dt, contact_kpa,
-    )  # fmt: skip
+        curves.total_force_n[frames, None],
+        curves.total_area_m2[frames, None],
+        curves.total_peak_kpa[frames, None],
+        sensor_max,
+        foot_w,
+        area_m2,
+        dt,
+        contact_kpa,
+    )
     rows.extend(("foot", name, float(foot[name][0])) for name in METRICS)
     rows.extend(("foot", name, float(val)) for name, val in cop_path(cop_foot[frames]).items())
     return rows
@@ -229,14 +250,22 @@ def _analyse_side(
     # Pass 1: footprint and whole-foot force (no regions).
     empty = RegionWeights((), np.zeros((n_cells, 0)))
     first = region_curves(
-        iter_chunks(data, chunk), n_frames, empty, area_m2, plane_guess,
-        contact_kpa=contact_kpa, backend=backend, progress=tick(0),
-    )  # fmt: skip
+        iter_chunks(data, chunk),
+        n_frames,
+        empty,
+        area_m2,
+        plane_guess,
+        contact_kpa=contact_kpa,
+        backend=backend,
+        progress=tick(0),
+    )
     footprint = first.sensor_max_kpa.reshape(frame_shape)
     if not np.isfinite(footprint).any():
         raise RecordingError(recording.metadata.get("path"), None, f"side {side}: every sample is missing")
     reg = _register(recording, side, footprint, foot_side, axis_deg, seen_from)
-    valid = recording.valid_mask(side)
+    # Cells never measured (NaN in every frame) are outside the sensor: the same rule as
+    # Recording.valid_mask, taken from pass 1 so that a memory-mapped file is not read again.
+    valid = np.isfinite(footprint)
     weights = region_weights(reg, layer, valid)
 
     notes: list[str] = list(reg.notes)
@@ -254,10 +283,17 @@ def _analyse_side(
 
     # Pass 2: regional curves and per-step sensel maxima.
     curves = region_curves(
-        iter_chunks(data, chunk), n_frames, weights, area_m2, reg.plane_mm,
-        segments=segments, n_segments=len(found), contact_kpa=contact_kpa, backend=backend,
+        iter_chunks(data, chunk),
+        n_frames,
+        weights,
+        area_m2,
+        reg.plane_mm,
+        segments=segments,
+        n_segments=len(found),
+        contact_kpa=contact_kpa,
+        backend=backend,
         progress=tick(n_frames),
-    )  # fmt: skip
+    )
     cop_foot = reg.plane_to_foot(curves.cop_mm)
     cu, cv = reg.frame.mm_to_uv(cop_foot[:, 0], cop_foot[:, 1])
     cop_uv = np.column_stack([cu, cv])
@@ -280,17 +316,23 @@ def _analyse_side(
     return result, rows
 
 
-def recording_summary(recording: Recording) -> dict[str, Any]:
-    """The ``recording`` object of ``solemap analyze --json``."""
+def recording_summary(recording: Recording, peaks: dict[str, float] | None = None) -> dict[str, Any]:
+    """The ``recording`` object of ``solemap analyze --json``.
+
+    ``peaks``: per-side peak pressures already known (from an analysis); other sides are read in
+    chunks.
+    """
     sides = []
+    known = dict(peaks or {})
     for s in recording.sides:
-        data = recording.pressure(s)
-        peak = float("nan")
-        chunk = _chunk_frames(int(np.prod(data.shape[1:])))
-        for t0 in range(0, data.shape[0], chunk):
-            block = np.asarray(data[t0 : t0 + chunk])
-            if np.isfinite(block).any():
-                peak = float(np.nanmax([peak, float(np.nanmax(block))]))
+        if s in known:
+            peak = known[s]
+        else:
+            data = recording.pressure(s)
+            peak = float("nan")
+            for _, block in iter_chunks(data, _chunk_frames(int(np.prod(data.shape[1:])))):
+                if np.isfinite(block).any():
+                    peak = float(np.nanmax([peak, float(np.nanmax(block))]))
         sides.append(
             {
                 "side": s,
@@ -351,10 +393,11 @@ def run_analysis(
     path = recording.metadata.get("path")
     if not recording.calibrated:
         raise RecordingError(
-            path, None,
+            path,
+            None,
             "the values are raw sensor counts without a calibration to kPa; read the file with a "
             "calibration factor (kPa per count) to analyse it",
-        )  # fmt: skip
+        )
     if side is not None and side not in ("left", "right"):
         raise RecordingError(path, None, f"side must be 'left' or 'right', got {side!r}")
     if side is None:
@@ -364,7 +407,9 @@ def run_analysis(
     elif recording.sides == ("unknown",):
         todo = [("unknown", side)]
     else:
-        raise RecordingError(path, None, f"side {side!r} is not in this recording (sides: {', '.join(recording.sides)})")
+        raise RecordingError(
+            path, None, f"side {side!r} is not in this recording (sides: {', '.join(recording.sides)})"
+        )
     if recording.n_frames == 0:
         raise RecordingError(path, None, "the recording has no frames")
     total = 2 * recording.n_frames * len(todo)
@@ -372,11 +417,21 @@ def run_analysis(
     rows: list[tuple[str, Any, str, str, float]] = []
     for i, (s, foot_side) in enumerate(todo):
         res, r = _analyse_side(
-            recording, s, layer, foot_side=foot_side, axis_deg=axis_deg, seen_from=seen_from,
-            steps=steps, step_threshold=step_threshold, min_step_frames=min_step_frames,
-            contact_kpa=contact_kpa, backend=backend, progress=progress,
-            done_before=2 * recording.n_frames * i, total=total,
-        )  # fmt: skip
+            recording,
+            s,
+            layer,
+            foot_side=foot_side,
+            axis_deg=axis_deg,
+            seen_from=seen_from,
+            steps=steps,
+            step_threshold=step_threshold,
+            min_step_frames=min_step_frames,
+            contact_kpa=contact_kpa,
+            backend=backend,
+            progress=progress,
+            done_before=2 * recording.n_frames * i,
+            total=total,
+        )
         results.append(res)
         rows.extend(r)
     units = {**{k: v.unit for k, v in METRICS.items()}, **{k: v.unit for k, v in COP_METRICS.items()}}
@@ -384,10 +439,13 @@ def run_analysis(
     table["step"] = table["step"].astype("Int64")
     table["value"] = table["value"].astype(np.float64)
     table["unit"] = table["metric"].map(units)
-    return Analysis(recording_summary(recording), layer, results, table)
+    peaks = {r.side: float(np.nanmax(r.footprint_kpa)) for r in results}
+    return Analysis(recording_summary(recording, peaks), layer, results, table)
 
 
-def analyze(recording: Recording, layer: str = DEFAULT_LAYER, side: str | None = None, **options: Any) -> pd.DataFrame:
+def analyze(
+    recording: Recording, layer: str = DEFAULT_LAYER, side: str | None = None, **options: Any
+) -> pd.DataFrame:
     """The tidy metrics table (side, step, region, metric, value, unit) of a recording.
 
     See :func:`run_analysis` for the options and the per-side details.
@@ -395,7 +453,9 @@ def analyze(recording: Recording, layer: str = DEFAULT_LAYER, side: str | None =
     return run_analysis(recording, layer, side, **options).table
 
 
-def footprint_raster(result: SideAnalysis, values: np.ndarray | None = None, nu: int = 240, nv: int = 90) -> np.ndarray:
+def footprint_raster(
+    result: SideAnalysis, values: np.ndarray | None = None, nu: int = 240, nv: int = 90
+) -> np.ndarray:
     """A (nu, nv) uv raster of per-sensel values (default: the peak-pressure footprint), for
     :func:`solemap.render.render_svg` ``value_raster``. Cells with no sensel under them are NaN.
 

@@ -321,8 +321,10 @@ class Recording:
                 out[s] = to_kpa(a, canon, calibration=calibration, area_mm2=area)
             except UnknownUnitError as exc:
                 raise RecordingError(None, None, str(exc)) from None
-        masks = valid_mask if isinstance(valid_mask, Mapping) else (
-            None if valid_mask is None else {next(iter(out)): valid_mask}
+        masks = (
+            valid_mask
+            if isinstance(valid_mask, Mapping)
+            else (None if valid_mask is None else {next(iter(out)): valid_mask})
         )
         return cls(
             out,
@@ -427,7 +429,13 @@ class Recording:
             if arr.shape[0] == 0:
                 self._masks[s] = np.ones(arr.shape[1:], dtype=bool)
             else:
-                self._masks[s] = ~np.all(np.isnan(arr), axis=0)
+                # In blocks of ~16 MB of frames: a memory-mapped recording larger than RAM must not
+                # need a full-size temporary.
+                mask = np.zeros(arr.shape[1:], dtype=bool)
+                step = max(1, (16 << 20) // max(1, arr[0].nbytes))
+                for i in range(0, arr.shape[0], step):
+                    mask |= ~np.all(np.isnan(arr[i : i + step]), axis=0)
+                self._masks[s] = mask
         return self._masks[s]
 
     def sensor_areas_mm2(self, side: str | None = None) -> np.ndarray:
@@ -445,7 +453,9 @@ class Recording:
         )
 
     # ------------------------------------------------------------------ sub-recordings
-    def select(self, side: str | Sequence[str] | None = None, frames: slice | np.ndarray | None = None) -> Recording:
+    def select(
+        self, side: str | Sequence[str] | None = None, frames: slice | np.ndarray | None = None
+    ) -> Recording:
         """A sub-recording: some sides and/or frames (slice, integer indices or boolean mask)."""
         if side is None:
             sides = list(self.sides)

@@ -9,6 +9,7 @@ all use ``.csv``.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from os import PathLike
@@ -36,7 +37,9 @@ FORMATS: MappingProxyType[str, FormatInfo] = MappingProxyType(
     {
         f.id: f
         for f in (
-            FormatInfo("tekscan", "tekscan", (".asf", ".csv"), "Tekscan F-Scan/Conformat ASCII (.asf), I-Scan CSV"),
+            FormatInfo(
+                "tekscan", "tekscan", (".asf", ".csv"), "Tekscan F-Scan/Conformat ASCII (.asf), I-Scan CSV"
+            ),
             FormatInfo("pedar", "pedar", (".asc",), "novel pedar ASCII (.asc), 99 sensors per insole"),
             FormatInfo("pliance", "pliance", (".asc",), "novel pliance ASCII (.asc)"),
             FormatInfo("emed", "emed", (".lst",), "novel emed plate listing (.lst)"),
@@ -52,8 +55,15 @@ FORMATS: MappingProxyType[str, FormatInfo] = MappingProxyType(
 )
 
 # Suffix -> format when the content does not decide (only suffixes with a single candidate).
-_SUFFIX_DEFAULT = {".asf": "tekscan", ".lst": "emed", ".xls": "footscan", ".txt": "moticon",
-                   ".npz": "npz", ".npy": "npy", ".csv": "generic-csv"}
+_SUFFIX_DEFAULT = {
+    ".asf": "tekscan",
+    ".lst": "emed",
+    ".xls": "footscan",
+    ".txt": "moticon",
+    ".npz": "npz",
+    ".npy": "npy",
+    ".csv": "generic-csv",
+}
 
 
 def _text_lines(head: bytes, n: int = 40) -> list[str]:
@@ -71,12 +81,15 @@ def _sniff_text(lines: list[str]) -> str | None:
         return "xsensor"
     if first.startswith("DATA_TYPE"):
         return "tekscan"
-    if first.startswith(("# Start time:", "# Start timestamp:")) or any(x.startswith("# time\t") for x in lines):
+    if first.startswith(("# Start time:", "# Start timestamp:")) or any(
+        x.startswith("# time\t") for x in lines
+    ):
         return "moticon"
     if first.lower().startswith("file name:"):
-        if second.lower().startswith("sensor type:") or any(x.lower().startswith("time[secs]") for x in lines[:20]):
-            if not second.lower().startswith("mat type"):
-                return "pedar"
+        has_time_header = any(x.lower().startswith("time[secs]") for x in lines[:20])
+        is_mat = second.lower().startswith("mat type")
+        if (second.lower().startswith("sensor type:") or has_time_header) and not is_mat:
+            return "pedar"
         if second.lower().startswith("mat type") or third.lower().startswith("total times"):
             return "pliance"
     head12 = lines[:12]
@@ -162,14 +175,35 @@ def read_recording(
         format = sniff_format(p) or _SUFFIX_DEFAULT.get(p.suffix.lower())
         if format is None:
             raise RecordingError(
-                p, None, f"cannot tell the format from the suffix {p.suffix!r} or the content; "
-                f"supported formats: {_supported()}"
+                p,
+                None,
+                f"cannot tell the format from the suffix {p.suffix!r} or the content; "
+                f"supported formats: {_supported()}",
             )
     reader = get_reader(format)
+    _check_options(p, format, reader, options)
     rec = reader(p, **options)
     if side is not None:
         rec = _apply_side(p, rec, side)
     return rec
+
+
+def _check_options(
+    path: Path, format_id: str, reader: Callable[..., Recording], options: dict[str, Any]
+) -> None:
+    """Unknown reader options are a RecordingError naming the ones the reader takes (not a TypeError)."""
+    params = inspect.signature(reader).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    accepted = [name for name in params if name != "path"]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise RecordingError(
+            path,
+            None,
+            f"the {format_id} reader has no option {', '.join(unknown)}; its options: "
+            f"{', '.join(accepted) or 'none'}",
+        )
 
 
 def _apply_side(path: Path, rec: Recording, side: str) -> Recording:

@@ -51,6 +51,10 @@ __all__ = ["Registration", "RegistrationError", "register_footprint", "register_
 
 SideName = Literal["left", "right"]
 
+# Foot lengths a registration accepts (mm): from a small child's foot (~100 mm at age 1) to well
+# beyond the ANSUR II male P95 of 293 mm (foot-shape.md §1); outside this range the print is not a foot.
+FOOT_LENGTH_RANGE_MM = (90.0, 400.0)
+
 # The footprint model is rasterized once, at this resolution (mm per cell) and margin (mm).
 _SDF_STEP_MM = 1.0
 _SDF_MARGIN_MM = 60.0
@@ -130,7 +134,7 @@ class Registration:
         """
         if self.mirrored:
             raise RegistrationError("a mirrored placement (left foot seen from above) has no GridSpec")
-        rows, cols = (self.shape + (1,))[:2]
+        rows, cols = (*self.shape, 1)[:2]
         angle = math.degrees(math.atan2(self.matrix[1, 0], self.matrix[0, 0]))
         return GridSpec(rows, cols, pitch_mm, (float(self.offset[0]), float(self.offset[1])), angle)
 
@@ -171,8 +175,8 @@ def _model() -> _Model:
     shape = plantar_outline("right", dims, frame="mm", footprint=True)
     xmin, ymin, xmax, ymax = shape.bounds
     x0, y0 = xmin - _SDF_MARGIN_MM, ymin - _SDF_MARGIN_MM
-    nx = int(math.ceil((xmax - x0 + _SDF_MARGIN_MM) / _SDF_STEP_MM)) + 1
-    ny = int(math.ceil((ymax - y0 + _SDF_MARGIN_MM) / _SDF_STEP_MM)) + 1
+    nx = math.ceil((xmax - x0 + _SDF_MARGIN_MM) / _SDF_STEP_MM) + 1
+    ny = math.ceil((ymax - y0 + _SDF_MARGIN_MM) / _SDF_STEP_MM) + 1
     gx, gy = np.meshgrid(x0 + np.arange(nx) * _SDF_STEP_MM, y0 + np.arange(ny) * _SDF_STEP_MM)
     inside = shapely.contains_xy(shape, gx, gy)
     dist_out = ndimage.distance_transform_edt(~inside) * _SDF_STEP_MM
@@ -267,6 +271,13 @@ def _plane_points(shape: tuple[int, int], pitch_mm: tuple[float, float]) -> np.n
 def _finish(side, dims_scale, lin, offset, plane, confidence, iou, method, shape, notes=()):
     model = _model()
     d = model.dims
+    length = d.length_mm * dims_scale
+    lo, hi = FOOT_LENGTH_RANGE_MM
+    if not lo <= length <= hi:
+        raise RegistrationError(
+            f"the print fits a foot {length:.0f} mm long, outside {lo:.0f}-{hi:.0f} mm: "
+            "this is not the print of a whole foot"
+        )
     dims = FootDimensions(
         length_mm=d.length_mm * dims_scale,
         ball_width_mm=d.ball_width_mm * dims_scale,
@@ -350,7 +361,9 @@ def register_footprint(
         direction = lin @ (toe - heel)
         lin = _rot(-math.atan2(direction[1], direction[0])) @ lin
         offset = -lin @ heel
-        return _finish(side, length / _model().length, lin, offset, plane, 0.0, float("nan"), "manual", fp.shape)
+        return _finish(
+            side, length / _model().length, lin, offset, plane, 0.0, float("nan"), "manual", fp.shape
+        )
 
     valid = np.isfinite(flat)
     peak = np.nanmax(flat) if valid.any() else np.nan
@@ -403,9 +416,17 @@ def register_footprint(
     if iou < 0.6:
         notes.append(f"poor fit of the footprint model (IoU {iou:.2f}); check side and axis")
     return _finish(
-        chosen, math.exp(log_s), lin, np.array([tx, ty]), plane, confidence, iou,
-        "footprint" if side is None and axis_deg is None else "manual", fp.shape, notes,
-    )  # fmt: skip
+        chosen,
+        math.exp(log_s),
+        lin,
+        np.array([tx, ty]),
+        plane,
+        confidence,
+        iou,
+        "footprint" if side is None and axis_deg is None else "manual",
+        fp.shape,
+        notes,
+    )
 
 
 def register_layout(

@@ -25,9 +25,15 @@ __all__ = ["cop_svg", "peak_map_svg", "render_report_html", "report_context", "w
 
 # Metrics shown as columns of the report table, in this order.
 REPORT_METRICS = (
-    "peak_pressure", "mean_pressure", "pti_peak", "pti_mean", "fti", "max_force",
-    "contact_area_peak", "contact_time",
-)  # fmt: skip
+    "peak_pressure",
+    "mean_pressure",
+    "pti_peak",
+    "pti_mean",
+    "fti",
+    "max_force",
+    "contact_area_peak",
+    "contact_time",
+)
 _AREA_FILL = re.compile(r'(<path id="area-[^>]*?) fill-opacity="[^"]*"')
 STEP_COLOURS = ("#d1495b", "#00798c", "#edae49", "#66a182", "#2e4057", "#8d96a3")
 
@@ -41,10 +47,18 @@ def peak_map_svg(result: SideAnalysis, layer: str) -> str:
     finite = raster[np.isfinite(raster)]
     hi = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     svg = render_svg(
-        side=result.foot, layers=[layer], value_raster=raster, dims=result.registration.dims,
-        labels=False, legend=True, value_label="peak kPa", value_range=(0.0, hi), cmap="magma",
-        title=f"Peak pressure, {result.foot} foot", px_per_mm=1.6,
-    )  # fmt: skip
+        side=result.foot,
+        layers=[layer],
+        value_raster=raster,
+        dims=result.registration.dims,
+        labels=False,
+        legend=True,
+        value_label="peak kPa",
+        value_range=(0.0, hi),
+        cmap="magma",
+        title=f"Peak pressure, {result.foot} foot",
+        px_per_mm=1.6,
+    )
     # The layer's areas are drawn filled; over a value raster only their outlines should show.
     return _AREA_FILL.sub(r'\1 fill-opacity="0"', svg)
 
@@ -148,7 +162,9 @@ def report_context(analysis: Analysis, title: str = "") -> dict[str, Any]:
 def _environment():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    return Environment(loader=PackageLoader("solemap", "web/templates"), autoescape=select_autoescape(["html"]))
+    return Environment(
+        loader=PackageLoader("solemap", "web/templates"), autoescape=select_autoescape(["html"])
+    )
 
 
 def render_report_html(analysis: Analysis, title: str = "") -> str:

@@ -175,9 +175,11 @@ def _placement(
         y_mid = 0.5 * (float(med.min()) + float(lat.max()))
         # Which way is lateral in the plane depends on the side (mirror for the left foot).
         probe = register_footprint(
-            np.zeros((rows, cols)), pitch_mm, side=side,
+            np.zeros((rows, cols)),
+            pitch_mm,
+            side=side,
             heel_toe_mm=((0.0, 0.0), tuple(direction * length)),
-        )  # fmt: skip
+        )
         lateral = probe.foot_to_plane(np.array([0.0, 1.0])) - probe.foot_to_plane(np.array([0.0, 0.0]))
         centre = np.array([(cols - 1) * pitch_mm[1] / 2, (rows - 1) * pitch_mm[0] / 2])
         heel = centre - direction * length / 2 - lateral * y_mid
@@ -221,7 +223,7 @@ def _noisy(p: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
 def _times(duration_s: float, rate: float) -> np.ndarray:
     if duration_s <= 0 or rate <= 0:
         raise ValueError("duration_s and sample_rate_hz must be positive")
-    n = max(1, int(round(duration_s * rate)))
+    n = max(1, round(duration_s * rate))
     return np.arange(n) / rate
 
 
@@ -237,9 +239,13 @@ def _cop_grid(frames: np.ndarray) -> np.ndarray:
 
 def _recording(frames, rate, pitch_mm, side, meta) -> Recording:
     return Recording.from_array(
-        frames.astype(np.float32), sample_rate_hz=rate, side=side, pitch_mm=pitch_mm,
-        format="simulated", metadata={"simulation": meta},
-    )  # fmt: skip
+        frames.astype(np.float32),
+        sample_rate_hz=rate,
+        side=side,
+        pitch_mm=pitch_mm,
+        format="simulated",
+        metadata={"simulation": meta},
+    )
 
 
 def _reg_meta(reg: Registration, pitch_mm) -> dict[str, Any]:
@@ -302,10 +308,9 @@ def simulate_standing(
     k_front = (1 - heel_fraction) * load / (front_s.sum() * area_m2 * 1000.0)
     t = _times(duration_s, sample_rate_hz)
     shift = sway_fraction * np.sin(2 * np.pi * 0.2 * t)  # slow sway, share of the load
-    frames = (
-        (k_rear * (1 + shift / heel_fraction))[:, None, None] * rear_s
-        + (k_front * (1 - shift / (1 - heel_fraction)))[:, None, None] * front_s
-    )
+    frames = (k_rear * (1 + shift / heel_fraction))[:, None, None] * rear_s + (
+        k_front * (1 - shift / (1 - heel_fraction))
+    )[:, None, None] * front_s
     cop = _cop_grid(frames)
     frames = _noisy(frames, noise, rng)
     meta = {
@@ -432,9 +437,11 @@ def simulation_truth(recording: Recording) -> SimulationTruth:
     r = meta["registration"]
     rows, cols = r["shape"]
     reg = register_footprint(
-        np.zeros((rows, cols)), tuple(r["pitch_mm"]), side=r["side"],
+        np.zeros((rows, cols)),
+        tuple(r["pitch_mm"]),
+        side=r["side"],
         heel_toe_mm=(tuple(r["heel_mm"]), tuple(r["toe_mm"])),
-    )  # fmt: skip
+    )
     reg = Registration(**{**reg.__dict__, "method": "truth", "confidence": 1.0})
 
     def arr(key: str) -> np.ndarray | None:

@@ -19,6 +19,11 @@ from solemap.routines.tools import load_catalog
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
+PRINT_HIGHLIGHT_CSS = (
+    ".area.dimmed{fill-opacity:.12;stroke-opacity:.35}"
+    ".area.highlight{fill:#e69f00;fill-opacity:.85;stroke:#7a3e00;stroke-width:1.6}"
+)
+
 
 def step_map_svg(sv: StepView) -> str | None:
     """The sole with this step's on-sole areas highlighted, or None if every area is off the sole."""
@@ -32,7 +37,11 @@ def step_map_svg(sv: StepView) -> str | None:
         if not a.off_sole and a.layer not in layers:
             layers.append(a.layer)
     side = sv.step.side if sv.step.side in ("left", "right") else "both"
-    return render_svg(side=side, layers=layers, highlight=ids, labels=False, legend=False)
+    svg = render_svg(side=side, layers=layers, highlight=ids, labels=False, legend=False)
+    # On paper, in grey or colour, the step's own areas must stand out at a glance: fade the rest
+    # further than the screen map does and fill the highlighted areas in one strong colour.
+    end = svg.index(">", svg.index("<svg")) + 1
+    return svg[:end] + f"<style>{PRINT_HIGHLIGHT_CSS}</style>" + svg[end:]
 
 
 def _data_uri(svg: str) -> str:

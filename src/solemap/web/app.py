@@ -10,7 +10,7 @@ from starlette.staticfiles import StaticFiles
 import solemap
 from solemap.web.errors import install_error_handlers
 from solemap.web.maps import MapRenderer
-from solemap.web.routes import about, api, docs, routines
+from solemap.web.routes import about, api, diary, docs, pressure_tools, recordings, routines
 from solemap.web.routes import map as map_page
 from solemap.web.security import SecurityHeadersMiddleware
 from solemap.web.settings import Settings
@@ -55,6 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(about.router)
     app.include_router(docs.router)
     app.include_router(routines.router)
+    app.include_router(recordings.router)
+    app.include_router(diary.router)
+    app.include_router(pressure_tools.router)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:

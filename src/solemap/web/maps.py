@@ -10,18 +10,24 @@ from __future__ import annotations
 import gzip
 import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
+import shapely
 
 from solemap import sizes
 from solemap.atlas import Area, Atlas, load_atlas
 from solemap.frame import FootDimensions, FootFrame
-from solemap.render import GAP_MM, LAYER_STYLES, MARGIN_MM, render_svg
+from solemap.render import LAYER_STYLES, render_svg
 from solemap.web.errors import ParameterError
+
+#: length, ball width, heel width (mm) and heel-to-ball ratio: a foot's identity in caches.
+FootKey = tuple[float, float, float, float]
 
 #: Layers shown on a first visit: the detailed chart is what most people come for.
 DEFAULT_LAYERS: tuple[str, ...] = ("reflexology",)
@@ -56,8 +62,13 @@ EVIDENCE_EXPLAINED: dict[str, str] = {
 }
 
 
+@cache
 def atlas() -> Atlas:
-    """The packaged atlas (loaded and validated once per process)."""
+    """The packaged atlas (loaded and validated once per process).
+
+    Kept here as well as in the loader because the loader resolves its data folder on every call,
+    which costs more than a whole point lookup.
+    """
     return load_atlas()
 
 
@@ -66,6 +77,51 @@ def map_layers() -> list[str]:
     at = atlas()
     layers = sorted(at.layers.values(), key=lambda layer: layer.order)
     return [layer.id for layer in layers if any(not a.off_sole for a in at.areas_in(layer=layer.id))]
+
+
+class PointIndex:
+    """Every polygonal area of one foot in one shapely array, so a point lookup is one call.
+
+    Gives the same answer as :func:`solemap.lookup.where` (a test compares them on a grid of
+    points) in a fraction of the time, which matters when the API serves hundreds of lookups a
+    second: ``where`` filters the atlas layer by layer and tests each polygon separately.
+    """
+
+    def __init__(self, side: str) -> None:
+        at = atlas()
+        self.areas = [
+            a
+            for a in at.areas.values()
+            if a.applies_to(side)
+            and a.geometry is not None
+            and not a.geometry.is_empty
+            and a.geometry.geom_type in ("Polygon", "MultiPolygon")
+        ]
+        self._geoms = np.array([a.geometry for a in self.areas], dtype=object)
+        shapely.prepare(self._geoms)
+        rank = {layer: i for i, layer in enumerate(at.layers)}
+        # Hits come out grouped by layer (atlas order), smallest area first within a layer.
+        order = sorted(
+            range(len(self.areas)), key=lambda i: (rank[self.areas[i].layer], self.areas[i].geometry.area)
+        )
+        self._order = np.array(order, dtype=np.intp)
+
+    def where(self, u: float, v: float) -> dict[str, list[Area]]:
+        """Layer id → areas under ``(u, v)``; layers with no area there are left out."""
+        inside = shapely.contains_xy(self._geoms[self._order], u, v)
+        out: dict[str, list[Area]] = {}
+        for i in self._order[inside]:
+            area = self.areas[i]
+            out.setdefault(area.layer, []).append(area)
+        return out
+
+
+@cache
+def point_index(side: str) -> PointIndex:
+    """The (cached) :class:`PointIndex` of one foot."""
+    if side not in FOOT_SIDES:
+        raise ValueError(f"side must be 'left' or 'right', not {side!r}")
+    return PointIndex(side)
 
 
 # ---- parameter parsing ------------------------------------------------------------------------
@@ -147,7 +203,7 @@ class FootSize:
     def width_mm(self) -> float:
         return self.dims.ball_width_mm
 
-    def key(self) -> tuple[float, float, float, float]:
+    def key(self) -> FootKey:
         """Hashable identity for render caches."""
         d = self.dims
         return (d.length_mm, d.ball_width_mm, d.heel_width_mm, d.ball_length_ratio)
@@ -237,7 +293,7 @@ def parse_foot_size(
 
 
 @lru_cache(maxsize=64)
-def _frame(side: str, key: tuple[float, float, float, float]) -> FootFrame:
+def _frame(side: str, key: FootKey) -> FootFrame:
     length, ball, heel, ratio = key
     return FootFrame(side, FootDimensions(length, ball, heel, ratio))  # type: ignore[arg-type]
 
@@ -288,21 +344,19 @@ def area_extent_mm(area: Area, side: str, foot: FootSize) -> dict[str, float] | 
     }
 
 
-def foot_layout(side: str, foot: FootSize) -> dict[str, float]:
-    """Horizontal offset (mm) of each foot's view frame in a map drawn by :func:`render_svg`.
+def view_extents(side: str, foot: FootSize) -> dict[str, list[float]]:
+    """``[xmin, xmax]`` (mm) of each drawn foot's outline envelope in its own view frame.
 
-    A point at view ``(vx, vy)`` of foot ``s`` sits at SVG ``(vx + dx[s], vy)`` inside the
-    ``<g class="foot" id="foot-s">`` group. This mirrors the placement rule of the renderer
-    (margin, then each foot's extent, then a gap); a test checks it against the drawn outline.
+    The browser finds where the renderer put each sole from the drawn outline (its bounding box
+    starts at ``xmin + offset``), so the page does not depend on how the renderer lays out the
+    picture; a test checks that the drawn sole spans exactly this envelope.
     """
     sides = FOOT_SIDES if side == "both" else (side,)
-    offsets: dict[str, float] = {}
-    cursor = MARGIN_MM
+    out: dict[str, list[float]] = {}
     for s in sides:
         xmin, _, xmax, _ = frame_for(s, foot).view_extent()
-        offsets[s] = round(cursor - xmin, 4)
-        cursor += (xmax - xmin) + GAP_MM
-    return offsets
+        out[s] = [round(xmin, 4), round(xmax, 4)]
+    return out
 
 
 def map_geometry(side: str, foot: FootSize) -> dict[str, Any]:
@@ -310,7 +364,7 @@ def map_geometry(side: str, foot: FootSize) -> dict[str, Any]:
     return {
         "side": side,
         "length_mm": round(foot.length_mm, 3),
-        "offsets": foot_layout(side, foot),
+        "extents": view_extents(side, foot),
         "outline": outline_table(foot),
     }
 
@@ -340,45 +394,28 @@ class RenderedMap:
     etag: str
 
 
+#: side, layers, highlighted ids, foot dimensions (None = average), labels, legend, interactive.
+MapKey = tuple[str, tuple[str, ...], tuple[str, ...], FootKey | None, bool, bool, bool]
+
+
 class MapRenderer:
     """Renders map SVGs and keeps the last ``size`` of them (the atlas does not change at run time).
 
     A render takes a few hundred milliseconds and the SVG is a few hundred kB, so each entry also
-    keeps its gzip form: a cached map is served without rendering or compressing again.
+    keeps its gzip form: a cached map is served without rendering or compressing again. The cache
+    can be asked without rendering (:meth:`cached`), so an async route answers hits on the event
+    loop and sends only misses to a worker thread.
     """
 
     def __init__(self, size: int = 256) -> None:
-        self._render = lru_cache(maxsize=size)(self._render_uncached)
+        self.size = size
+        self._cache: OrderedDict[MapKey, RenderedMap] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
 
     @staticmethod
-    def _render_uncached(
-        side: str,
-        layers: tuple[str, ...],
-        highlight: tuple[str, ...],
-        foot_key: tuple[float, float, float, float] | None,
-        labels: bool,
-        legend: bool,
-        interactive: bool,
-    ) -> RenderedMap:
-        dims = None
-        if foot_key is not None:
-            dims = FootDimensions(*foot_key)
-        svg = render_svg(
-            side=side,  # type: ignore[arg-type]
-            layers=list(layers),
-            highlight=list(highlight),
-            dims=dims,
-            labels=labels,
-            legend=legend,
-            interactive=interactive,
-            atlas=atlas(),
-        )
-        data = svg.encode("utf-8")
-        etag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
-        return RenderedMap(svg, gzip.compress(data, compresslevel=6, mtime=0), etag)
-
-    def render(
-        self,
+    def key(
         side: str,
         layers: Iterable[str],
         highlight: Iterable[str] = (),
@@ -387,17 +424,59 @@ class MapRenderer:
         labels: bool = True,
         legend: bool = True,
         interactive: bool = False,
-    ) -> RenderedMap:
-        """The map for these parameters, rendered once and then served from the cache."""
-        key = None if foot is None or foot.basis == "average" else foot.key()
-        return self._render(side, tuple(layers), tuple(sorted(highlight)), key, labels, legend, interactive)
+    ) -> MapKey:
+        """The cache key of a parameter set (the average foot and no foot share one entry)."""
+        foot_key = None if foot is None or foot.basis == "average" else foot.key()
+        return (side, tuple(layers), tuple(sorted(highlight)), foot_key, labels, legend, interactive)
+
+    def cached(self, key: MapKey) -> RenderedMap | None:
+        """The map for ``key`` if it is in the cache (and mark it recently used), else None."""
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                self.hits += 1
+            return found
+
+    def render_key(self, key: MapKey) -> RenderedMap:
+        """The map for ``key``, from the cache or rendered now (a few hundred ms) and cached."""
+        found = self.cached(key)
+        if found is not None:
+            return found
+        side, layers, highlight, foot_key, labels, legend, interactive = key
+        svg = render_svg(
+            side=side,  # type: ignore[arg-type]
+            layers=list(layers),
+            highlight=list(highlight),
+            dims=FootDimensions(*foot_key) if foot_key is not None else None,
+            labels=labels,
+            legend=legend,
+            interactive=interactive,
+            atlas=atlas(),
+        )
+        data = svg.encode("utf-8")
+        etag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
+        rendered = RenderedMap(svg, gzip.compress(data, compresslevel=6, mtime=0), etag)
+        with self._lock:
+            self.misses += 1
+            if self.size > 0:
+                self._cache[key] = rendered
+                self._cache.move_to_end(key)
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return rendered
+
+    def render(self, *args: Any, **kwargs: Any) -> RenderedMap:
+        """The map for these parameters (see :meth:`key`), rendered once and then served from the cache."""
+        return self.render_key(self.key(*args, **kwargs))
 
     def svg(self, *args: Any, **kwargs: Any) -> str:
         """Like :meth:`render`, the SVG text only."""
         return self.render(*args, **kwargs).svg
 
-    def cache_info(self) -> Any:
-        return self._render.cache_info()
+    def cache_info(self) -> dict[str, int]:
+        with self._lock:
+            return {"hits": self.hits, "misses": self.misses, "size": len(self._cache), "max": self.size}
 
 
 # ---- JSON shapes ----------------------------------------------------------------------------------

@@ -54,7 +54,9 @@ def templates() -> Jinja2Templates:
 
 def _serves_page(app: Any, path: str) -> bool:
     """Whether a GET of ``path`` reaches an endpoint (not a mount such as /static)."""
-    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "query_string": b"", "headers": []}
+    scope = {
+        "type": "http", "method": "GET", "path": path, "root_path": "", "query_string": b"", "headers": [],
+    }
     for route in app.router.routes:
         if isinstance(route, Mount):
             continue

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from solemap.recordings.core import Recording, RecordingError
-from solemap.recordings.readers._text import parse_table, read_text, split_lines
+from solemap.recordings.readers._text import check_header_size, parse_table, read_text, split_lines
 
 _MATRIX = re.compile(r"Matrix:\s*(\d+)\s*x\s*(\d+)")
 _TIME = re.compile(r"Time/picture:\s*([0-9.]+)\s*(ms|s)")
@@ -58,7 +58,9 @@ def read(path: str | PathLike[str]) -> Recording:
             if re.search(r"\b(MVP|MPP)\b", head_text):
                 summaries.append(re.search(r"\b(MVP|MPP)\b", head_text).group(1))  # type: ignore[union-attr]
                 break  # summary pages follow the pictures: stop there
-            raise RecordingError(path, a + 1, "expected a page with 'Pict-No.: N' (or an MVP/MPP summary page)")
+            raise RecordingError(
+                path, a + 1, "expected a page with 'Pict-No.: N' (or an MVP/MPP summary page)"
+            )
         _page_info(path, a, page, info)
         frames.append(_page_table(path, a, page, int(m_pict.group(1))))
     if not frames:
@@ -73,7 +75,9 @@ def read(path: str | PathLike[str]) -> Recording:
     numbers = np.array([f[0] for f in frames])
     if numbers.size > 1 and not np.all(np.diff(numbers) > 0):
         k = int(np.flatnonzero(np.diff(numbers) <= 0)[0])
-        raise RecordingError(path, None, f"expected increasing picture numbers, found {numbers[k]} then {numbers[k + 1]}")
+        raise RecordingError(
+            path, None, f"expected increasing picture numbers, found {numbers[k]} then {numbers[k + 1]}"
+        )
     out = np.zeros((len(frames), *shape), dtype=np.float32)
     for k, (_, rows, cols, values) in enumerate(frames):
         out[k][np.ix_(rows - r0, cols - c0)] = values
@@ -87,8 +91,13 @@ def read(path: str | PathLike[str]) -> Recording:
         "summary_pages": summaries,
     }
     return Recording.from_array(
-        out, sample_rate_hz=1.0 / dt, pitch_mm=info["pitch_mm"], units="kPa", format="emed-lst",
-        metadata=metadata, times_s=(numbers - numbers[0]) * dt,
+        out,
+        sample_rate_hz=1.0 / dt,
+        pitch_mm=info["pitch_mm"],
+        units="kPa",
+        format="emed-lst",
+        metadata=metadata,
+        times_s=(numbers - numbers[0]) * dt,
     )
 
 
@@ -112,8 +121,11 @@ def _page_info(path: Path, a: int, page: list[str], info: dict[str, Any]) -> Non
     if m:
         found["sensor_area_mm2"] = float(m.group(1)) * (100.0 if m.group(2) == "cm" else 1.0)
     if "matrix" not in info:
-        for key, what in (("matrix", "'Matrix: CxR'"), ("period_s", "'Time/picture: N ms'"),
-                          ("pitch_mm", "'Sensor size: WxH cm'")):
+        for key, what in (
+            ("matrix", "'Matrix: CxR'"),
+            ("period_s", "'Time/picture: N ms'"),
+            ("pitch_mm", "'Sensor size: WxH cm'"),
+        ):
             if key not in found:
                 raise RecordingError(path, a + 1, f"expected {what} in the page header")
         if found["period_s"] <= 0 or min(found["pitch_mm"]) <= 0:
@@ -123,7 +135,15 @@ def _page_info(path: Path, a: int, page: list[str], info: dict[str, Any]) -> Non
         return
     for key, value in found.items():
         if info.get(key) != value:
-            raise RecordingError(path, a + 1, f"page header {key} = {value} differs from the first page's {info.get(key)}")
+            raise RecordingError(
+                path, a + 1, f"page header {key} = {value} differs from the first page's {info.get(key)}"
+            )
+
+
+def _parse_body(path: Path, rows: list[str], n_cols: int, first_line: int) -> np.ndarray:
+    return parse_table(
+        path, rows, n_cols, first_line, sep="\t", what="TAB-separated fields (row, values, force)"
+    )
 
 
 def _page_table(path: Path, a: int, page: list[str], number: int):
@@ -136,6 +156,7 @@ def _page_table(path: Path, a: int, page: list[str], number: int):
             break
     if head_idx is None:
         raise RecordingError(path, a + 1, "expected a table header of column numbers ending in 'Force'")
+    check_header_size(path, page, head_idx)
     cols = np.array([int(c) for c in page[head_idx].split("\t")[1:-1]])
     body = []
     force_line = None
@@ -154,8 +175,7 @@ def _page_table(path: Path, a: int, page: list[str], number: int):
     if [k for k, _ in body] != list(range(first, first + len(body))):
         k = next(k for i, (k, _) in enumerate(body) if k != first + i)
         raise RecordingError(path, a + k, "expected the table rows on consecutive lines")
-    table = parse_table(path, [line for _, line in body], cols.size + 2, a + first + 1, sep="\t",
-                        what="TAB-separated fields (row, values, force)")
+    table = _parse_body(path, [line for _, line in body], cols.size + 2, a + first + 1)
     if np.any(np.isnan(table[:, 0])) or np.any(table[:, 0] != np.round(table[:, 0])):
         raise RecordingError(path, a + first + 1, "expected an integer row number in the first field")
     values = table[:, 1:-1]

@@ -36,8 +36,10 @@ def read(path: str | PathLike[str]) -> Recording:
         import xlrd
 
         book = xlrd.open_workbook(str(path), on_demand=True)
-    except Exception as exc:  # noqa: BLE001 — xlrd raises XLRDError, CompDocError, struct.error, ...
-        raise RecordingError(path, None, f"expected an Excel 97 (.xls) workbook: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error, ... on damaged files
+        raise RecordingError(
+            path, None, f"expected an Excel 97 (.xls) workbook: {type(exc).__name__}: {exc}"
+        ) from None
     try:
         if book.nsheets < 1:
             raise RecordingError(path, None, "expected a worksheet in the workbook")
@@ -46,7 +48,7 @@ def read(path: str | PathLike[str]) -> Recording:
         return _parse(path, sheet, col_a)
     except RecordingError:
         raise
-    except Exception as exc:  # noqa: BLE001 — damaged workbooks fail inside xlrd while reading cells
+    except Exception as exc:  # damaged workbooks can fail inside xlrd while cells are read
         raise RecordingError(path, None, f"unreadable worksheet: {type(exc).__name__}: {exc}") from None
     finally:
         book.release_resources()
@@ -64,13 +66,20 @@ def _parse(path: Path, sheet, col_a: list[str]) -> Recording:
             speeds = {"left": float(m.group(1)), "right": float(m.group(2))}
             break
     # Sections: "<Side> foot data" then its rectangle and frames.
-    sections = [(i, line.split()[0].lower()) for i, line in enumerate(col_a)
-                if re.match(r"^\s*(Left|Right) foot data\s*$", line, flags=re.IGNORECASE)]
+    sections = [
+        (i, line.split()[0].lower())
+        for i, line in enumerate(col_a)
+        if re.match(r"^\s*(Left|Right) foot data\s*$", line, flags=re.IGNORECASE)
+    ]
     if not sections:
         raise RecordingError(path, None, "expected a 'Left foot data' or 'Right foot data' line in column A")
     pressure: dict[str, np.ndarray] = {}
     times: dict[str, np.ndarray] = {}
-    meta: dict[str, Any] = {"path": str(path), "title": col_a[0] if col_a else "", "scanning_speed_hz": speeds}
+    meta: dict[str, Any] = {
+        "path": str(path),
+        "title": col_a[0] if col_a else "",
+        "scanning_speed_hz": speeds,
+    }
     bounds = [s for s, _ in sections] + [len(col_a)]
     for k, (start, side) in enumerate(sections):
         end = bounds[k + 1]
@@ -81,13 +90,19 @@ def _parse(path: Path, sheet, col_a: list[str]) -> Recording:
         if not frame_rows:
             raise RecordingError(path, start + 1, f"expected 'Frame k (t ms)' lines after '{side} foot data'")
         if width > sheet.ncols:
-            raise RecordingError(path, start + 1, f"expected {width} columns of values, the sheet has {sheet.ncols}")
+            raise RecordingError(
+                path, start + 1, f"expected {width} columns of values, the sheet has {sheet.ncols}"
+            )
         data = np.empty((len(frame_rows), height, width), dtype=np.float64)
         t_ms = np.empty(len(frame_rows))
         for f, (r, m) in enumerate(frame_rows):
             if r + height >= sheet.nrows + 1:
-                raise RecordingError(path, r + 1, f"expected {height} rows of values after this frame label, found "
-                                     f"{sheet.nrows - r - 1} (truncated sheet?)")
+                raise RecordingError(
+                    path,
+                    r + 1,
+                    f"expected {height} rows of values after this frame label, found "
+                    f"{sheet.nrows - r - 1} (truncated sheet?)",
+                )
             t_ms[f] = float(m.group(2))
             for i in range(height):
                 row = sheet.row_values(r + 1 + i, 0, width)
@@ -95,8 +110,9 @@ def _parse(path: Path, sheet, col_a: list[str]) -> Recording:
                     data[f, i] = [np.nan if v == "" else float(v) for v in row]
                 except (TypeError, ValueError):
                     bad = next(v for v in row if not isinstance(v, float | int) and v != "")
-                    raise RecordingError(path, r + 2 + i, f"expected {width} numbers (N per sensor), found "
-                                         f"{str(bad)[:30]!r}") from None
+                    raise RecordingError(
+                        path, r + 2 + i, f"expected {width} numbers (N per sensor), found {str(bad)[:30]!r}"
+                    ) from None
         if t_ms.size > 1 and not np.all(np.diff(t_ms) > 0):
             raise RecordingError(path, None, f"expected increasing frame times for the {side} foot")
         pressure[side] = data
@@ -110,12 +126,21 @@ def _parse(path: Path, sheet, col_a: list[str]) -> Recording:
             rate = float(1.0 / np.median(np.diff(t)))
         rates[side] = rate
     if len(set(rates.values())) > 1 or len({t.size for t in times.values()}) > 1:
-        raise RecordingError(path, None, "the feet have different sample rates or frame counts; solemap needs one "
-                             "time axis: export one foot per file")
+        raise RecordingError(
+            path,
+            None,
+            "the feet have different sample rates or frame counts; solemap needs one "
+            "time axis: export one foot per file",
+        )
     side_list = list(pressure)
     return Recording.from_array(
-        pressure, sample_rate_hz=rates[side_list[0]], pitch_mm=PITCH_MM, units="N", format="footscan-xls",
-        metadata=meta, times_s=times[side_list[0]],
+        pressure,
+        sample_rate_hz=rates[side_list[0]],
+        pitch_mm=PITCH_MM,
+        units="N",
+        format="footscan-xls",
+        metadata=meta,
+        times_s=times[side_list[0]],
     )
 
 
@@ -127,10 +152,13 @@ def _rectangle(path: Path, sheet, col_a: list[str], start: int, end: int) -> dic
         if m:
             value = sheet.cell_value(r + 1, 0)
             if not isinstance(value, float) or value != int(value) or value < 0:
-                raise RecordingError(path, r + 2, f"expected a whole number after 'Rectangle {m.group(1)}', found "
-                                     f"{value!r}")
+                raise RecordingError(
+                    path, r + 2, f"expected a whole number after 'Rectangle {m.group(1)}', found {value!r}"
+                )
             out[m.group(1).lower()] = int(value)
     for key in ("width", "height"):
         if key not in out or out[key] <= 0:
-            raise RecordingError(path, start + 1, f"expected 'Rectangle {key}' and a positive number below it")
+            raise RecordingError(
+                path, start + 1, f"expected 'Rectangle {key}' and a positive number below it"
+            )
     return out

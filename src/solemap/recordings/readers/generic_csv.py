@@ -44,7 +44,6 @@ digits (float32-exact) and times with Python's shortest round-trip representatio
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
@@ -55,20 +54,33 @@ from typing import Any
 import numpy as np
 
 from solemap.recordings.core import Recording, RecordingError, SensorLayout, _json_default
-from solemap.recordings.readers._text import split_lines
+from solemap.recordings.readers._text import (
+    byte_offset_of_line,
+    check_header_size,
+    iter_line_blocks,
+    parse_table,
+    read_head,
+    split_lines,
+)
 from solemap.recordings.units import UnknownUnitError, normalize_unit
 
 VERSION = 1
 MAX_HEADER_LINES = 100_000  # a runaway header (binary junk, wrong file) ends in an error, not a hang
 _GRID_COL = re.compile(r"^r(\d+)c(\d+)$")
+_MISSING = ("", "nan", "NaN", "NA")
 _TIME_COLS = {"time_s": 1.0, "time": 1.0, "time_ms": 1e-3}
 
 
 def write_csv(rec: Recording, path: str | PathLike[str]) -> None:
     """Write ``rec`` in the generic CSV format (see the module docstring)."""
-    lines = [f"# solemap-pressure-csv {VERSION}", f"# kind: {rec.kind}",
-             f"# sample_rate_hz: {float(rec.sample_rate_hz)!r}", "# units: kPa",
-             f"# calibrated: {'true' if rec.calibrated else 'false'}", f"# format: {rec.format}"]
+    lines = [
+        f"# solemap-pressure-csv {VERSION}",
+        f"# kind: {rec.kind}",
+        f"# sample_rate_hz: {float(rec.sample_rate_hz)!r}",
+        "# units: kPa",
+        f"# calibrated: {'true' if rec.calibrated else 'false'}",
+        f"# format: {rec.format}",
+    ]
     if rec.source_units != "kPa":
         # The values are written in kPa; the original unit travels in the metadata.
         lines.append(f"# source_units: {rec.source_units}")
@@ -97,6 +109,13 @@ def write_csv(rec: Recording, path: str | PathLike[str]) -> None:
                 if lay.polygons is not None:
                     entry += " | " + "; ".join(f"{px!r} {py!r}" for px, py in lay.polygons[k].tolist())
                 lines.append(entry)
+            bad = [sid for sid in lay.sensor_ids if not sid or re.search(r"[,:\s]", sid)]
+            if bad:
+                raise RecordingError(
+                    path,
+                    None,
+                    f"sensor id {bad[0]!r} cannot be a CSV column name (no commas, colons or spaces)",
+                )
             columns += [f"{side}:{sid}" for sid in lay.sensor_ids]
         blocks.append(arr.reshape(t, -1))
     values = np.concatenate(blocks, axis=1) if blocks else np.zeros((rec.n_frames, 0), np.float32)
@@ -134,18 +153,10 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
     header (for files that have none).
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RecordingError(path, None, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise RecordingError(path, line, f"expected UTF-8 text, found byte 0x{raw[exc.start]:02x}") from None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise RecordingError(path, line, "expected text, found a NUL byte (binary file?)")
+    # The header is parsed from the file's head; the rows are then streamed block by block.
+    text, raw_head = read_head(path, encodings=("utf-8-sig",))
+    if not text:
+        raise RecordingError(path, None, "the file is empty")
     lines = split_lines(text)
     header: dict[str, tuple[int, str]] = {}
     sensors: dict[str, list[tuple[int, str, str]]] = {}
@@ -178,14 +189,21 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
             layouts_info[parts[1]] = (lineno, value.strip())
         else:
             header[key] = (lineno, value.strip())
+    check_header_size(path, lines, i)
     if i >= len(lines):
-        raise RecordingError(path, i or None, "expected a column header line (time_s, ...), found end of file")
+        raise RecordingError(
+            path, i or None, "expected a column header line (time_s, ...), found end of file"
+        )
     head_line = i + 1
     columns = [c.strip() for c in next(csv.reader([lines[i]]))]
     time_name = columns[0].lower() if columns else ""
     if time_name not in _TIME_COLS:
-        raise RecordingError(path, head_line, f"expected the first column to be time_s, time or time_ms, found "
-                             f"{columns[0][:40] if columns else ''!r}")
+        raise RecordingError(
+            path,
+            head_line,
+            f"expected the first column to be time_s, time or time_ms, found "
+            f"{columns[0][:40] if columns else ''!r}",
+        )
     if len(columns) < 2:
         raise RecordingError(path, head_line, "expected at least one pressure column after the time")
     if len(set(columns)) != len(columns):
@@ -194,8 +212,11 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
 
     default_side = options.pop("side", None) or header.get("side", (0, "unknown"))[1]
     if default_side not in ("left", "right", "unknown"):
-        raise RecordingError(path, header.get("side", (None,))[0], f"expected side left, right or unknown, "
-                             f"found {default_side!r}")
+        raise RecordingError(
+            path,
+            header.get("side", (None,))[0],
+            f"expected side left, right or unknown, found {default_side!r}",
+        )
     col_side: list[str] = []
     col_cell: list[str] = []
     for name in columns[1:]:
@@ -208,7 +229,9 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
             col_cell.append(name)
     sides = [s for s in ("left", "right", "unknown") if s in col_side]
     if "unknown" in sides and len(sides) > 1:
-        raise RecordingError(path, head_line, "expected columns of left/right or of one unknown side, not both")
+        raise RecordingError(
+            path, head_line, "expected columns of left/right or of one unknown side, not both"
+        )
     is_grid = all(_GRID_COL.match(c) for c in col_cell)
     kind = header.get("kind", (0, "grid" if is_grid else "sensors"))[1]
     if kind not in ("grid", "sensors"):
@@ -218,15 +241,22 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
         raise RecordingError(path, head_line, f"expected grid columns named r<row>c<col>, found {bad!r}")
 
     # Data rows: parse all at once; locate the first bad cell only when something is wrong.
-    data_lines = [ln for ln in lines[i + 1 :]]
-    while data_lines and not data_lines[-1].strip():
-        data_lines.pop()
     n_cols = len(columns)
-    values = _parse_rows(path, data_lines, n_cols, first_line=head_line + 1)
-    times = values[:, 0].astype(np.float64) * _TIME_COLS[time_name]
+    times_parts: list[np.ndarray] = []
+    value_parts: list[np.ndarray] = []
+    offset = byte_offset_of_line(raw_head, i + 1)
+    for line_no, rows in iter_line_blocks(path, offset, head_line + 1, encodings=("utf-8",)):
+        table = parse_table(path, rows, n_cols, line_no, sep=",", what="cells", missing=_MISSING)
+        times_parts.append(table[:, 0])
+        value_parts.append(table[:, 1:].astype(np.float32))
+    times = (np.concatenate(times_parts) if times_parts else np.zeros(0)) * _TIME_COLS[time_name]
+    values = np.concatenate(value_parts) if value_parts else np.zeros((0, n_cols - 1), np.float32)
+    del value_parts
     if times.size and not np.all(np.isfinite(times)):
         k = int(np.flatnonzero(~np.isfinite(times))[0])
-        raise RecordingError(path, head_line + 1 + k, "expected a time in the first column, found an empty cell")
+        raise RecordingError(
+            path, head_line + 1 + k, "expected a time in the first column, found an empty cell"
+        )
     if times.size > 1 and not np.all(np.diff(times) > 0):
         k = int(np.flatnonzero(np.diff(times) <= 0)[0]) + 1
         raise RecordingError(path, head_line + 1 + k, "expected times to increase")
@@ -240,7 +270,9 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
     else:
         raise RecordingError(path, None, "expected '# sample_rate_hz:' (one frame gives no period)")
     if rate <= 0:
-        raise RecordingError(path, header.get("sample_rate_hz", (None,))[0], "expected a positive sample rate")
+        raise RecordingError(
+            path, header.get("sample_rate_hz", (None,))[0], "expected a positive sample rate"
+        )
     units = options.pop("units", None) or header.get("units", (0, "kPa"))[1]
     try:
         units = normalize_unit(units)
@@ -248,8 +280,11 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
         raise RecordingError(path, header.get("units", (None,))[0], str(exc)) from None
     calibration = options.pop("calibration", None)
     if calibration is None:
-        calibration = _parse_float(path, header["calibration"][0], header["calibration"][1], "calibration") \
-            if "calibration" in header else 1.0
+        calibration = (
+            _parse_float(path, header["calibration"][0], header["calibration"][1], "calibration")
+            if "calibration" in header
+            else 1.0
+        )
     pitch = options.pop("pitch_mm", None)
     if pitch is None and "pitch_mm" in header:
         ln, v = header["pitch_mm"]
@@ -270,8 +305,18 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
             raise RecordingError(path, ln, f"expected a JSON object after 'metadata:' ({exc.msg})") from None
         if not isinstance(metadata, dict):
             raise RecordingError(path, ln, "expected a JSON object after 'metadata:'")
-    known = {"kind", "sample_rate_hz", "units", "calibration", "calibrated", "pitch_mm", "side", "format",
-             "metadata", "source_units"}
+    known = {
+        "kind",
+        "sample_rate_hz",
+        "units",
+        "calibration",
+        "calibrated",
+        "pitch_mm",
+        "side",
+        "format",
+        "metadata",
+        "source_units",
+    }
     extra = {k: v for k, (_, v) in header.items() if k not in known}
     if extra:
         metadata = {**metadata, "csv_header": extra}
@@ -286,7 +331,7 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
     for side in sides:
         idx = np.flatnonzero(col_side_arr == side)
         cells = [col_cell[k] for k in idx]
-        block = values[:, idx + 1]
+        block = values[:, idx]
         if kind == "grid":
             rc = np.array([[int(g) for g in _GRID_COL.match(c).groups()] for c in cells])  # type: ignore[union-attr]
             r, c = rc.max(axis=0) + 1
@@ -310,8 +355,16 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
             layouts[side] = _layout(path, side, cells, sensors.get(side, []), layouts_info.get(side))
     try:
         rec = Recording.from_array(
-            pressure, sample_rate_hz=rate, pitch_mm=pitch, layout=layouts or None, units=units,
-            calibration=calibration, format=fmt, metadata=metadata, times_s=times, valid_mask=masks or None,
+            pressure,
+            sample_rate_hz=rate,
+            pitch_mm=pitch,
+            layout=layouts or None,
+            units=units,
+            calibration=calibration,
+            format=fmt,
+            metadata=metadata,
+            times_s=times,
+            valid_mask=masks or None,
         )
     except ValueError as exc:
         msg = exc.message if isinstance(exc, RecordingError) else str(exc)
@@ -324,57 +377,27 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
         except UnknownUnitError as exc:
             raise RecordingError(path, header["source_units"][0], str(exc)) from None
         rec = Recording(
-            {s: rec.pressure(s) for s in rec.sides}, sample_rate_hz=rate, times_s=rec.times_s,
-            pitch_mm=rec.pitch_mm, layouts={s: rec.layout(s) for s in rec.sides} if kind == "sensors" else None,
-            valid_masks={s: rec.valid_mask(s) for s in rec.sides}, source_units=src, format=fmt,
-            metadata={k: v for k, v in rec.metadata.items() if not (k == "calibration" and "calibration" not in
-                                                                     metadata)},
+            {s: rec.pressure(s) for s in rec.sides},
+            sample_rate_hz=rate,
+            times_s=rec.times_s,
+            pitch_mm=rec.pitch_mm,
+            layouts={s: rec.layout(s) for s in rec.sides} if kind == "sensors" else None,
+            valid_masks={s: rec.valid_mask(s) for s in rec.sides},
+            source_units=src,
+            format=fmt,
+            metadata={
+                k: v
+                for k, v in rec.metadata.items()
+                if not (k == "calibration" and "calibration" not in metadata)
+            },
             calibrated=calibrated,
         )
     return rec
 
 
-def _parse_rows(path: Path, rows: list[str], n_cols: int, first_line: int) -> np.ndarray:
-    """(N, n_cols) float64 from comma-separated rows; empty/nan/NA cells are NaN."""
-    if not rows:
-        return np.zeros((0, n_cols))
-    joined = "\n".join(rows)
-    try:
-        # One C-level parse; NaN for empty cells. Falls back to the row-by-row check on any problem.
-        import pandas as pd
-
-        df = pd.read_csv(io.StringIO(joined), header=None, names=range(n_cols), dtype=np.float64,
-                         na_values=["", "nan", "NaN", "NA"], keep_default_na=False, skip_blank_lines=False,
-                         engine="c")
-        if len(df) == len(rows):
-            out = df.to_numpy(dtype=np.float64)
-            counts = np.fromiter((r.count(",") for r in rows), dtype=np.int64, count=len(rows))
-            if np.all(counts == n_cols - 1):
-                return out
-    except (ValueError, TypeError, OverflowError):
-        pass
-    except Exception:  # pandas.errors.ParserError and friends: locate the problem below
-        pass
-    out = np.empty((len(rows), n_cols))
-    for k, row in enumerate(rows):
-        cells = row.split(",")
-        if len(cells) != n_cols:
-            raise RecordingError(path, first_line + k, f"expected {n_cols} comma-separated cells, found {len(cells)}")
-        for j, cell in enumerate(cells):
-            s = cell.strip()
-            if s in ("", "nan", "NaN", "NA"):
-                out[k, j] = np.nan
-                continue
-            try:
-                out[k, j] = float(s)
-            except ValueError:
-                raise RecordingError(path, first_line + k, f"expected a number in column {j + 1}, found {s[:30]!r}") \
-                    from None
-    return out
-
-
-def _layout(path: Path, side: str, cells: list[str], entries: list[tuple[int, str, str]],
-            info: tuple[int, str] | None) -> SensorLayout:
+def _layout(
+    path: Path, side: str, cells: list[str], entries: list[tuple[int, str, str]], info: tuple[int, str] | None
+) -> SensorLayout:
     name, source = "unknown layout", ""
     if info is not None:
         try:
@@ -383,12 +406,19 @@ def _layout(path: Path, side: str, cells: list[str], entries: list[tuple[int, st
         except (json.JSONDecodeError, AttributeError):
             raise RecordingError(path, info[0], "expected a JSON object with name and source") from None
     if not entries:
-        return SensorLayout(np.full((len(cells), 2), np.nan), np.full(len(cells), np.nan), name=name,
-                            sensor_ids=tuple(cells), source=source)
+        return SensorLayout(
+            np.full((len(cells), 2), np.nan),
+            np.full(len(cells), np.nan),
+            name=name,
+            sensor_ids=tuple(cells),
+            source=source,
+        )
     by_id = {sid: (ln, v) for ln, sid, v in entries}
     missing = [c for c in cells if c not in by_id]
     if missing:
-        raise RecordingError(path, None, f"expected a '# sensor {side} {missing[0]}:' line for every sensor column")
+        raise RecordingError(
+            path, None, f"expected a '# sensor {side} {missing[0]}:' line for every sensor column"
+        )
     pos = np.empty((len(cells), 2))
     areas = np.empty(len(cells))
     polys: list[np.ndarray] = []
@@ -398,7 +428,9 @@ def _layout(path: Path, side: str, cells: list[str], entries: list[tuple[int, st
         geo, bar, poly = v.partition("|")
         nums = geo.split()
         if len(nums) != 3:
-            raise RecordingError(path, ln, f"expected 'x_mm y_mm area_mm2' for sensor {cid}, found {geo.strip()!r}")
+            raise RecordingError(
+                path, ln, f"expected 'x_mm y_mm area_mm2' for sensor {cid}, found {geo.strip()!r}"
+            )
         pos[k] = [_parse_float(path, ln, nums[0], "x_mm"), _parse_float(path, ln, nums[1], "y_mm")]
         areas[k] = _parse_float(path, ln, nums[2], "area_mm2")
         if areas[k] <= 0:
@@ -406,9 +438,19 @@ def _layout(path: Path, side: str, cells: list[str], entries: list[tuple[int, st
         if bar:
             pts = [p.split() for p in poly.split(";") if p.strip()]
             if any(len(p) != 2 for p in pts) or len(pts) < 3:
-                raise RecordingError(path, ln, "expected a polygon of at least 3 'x y' points separated by ';'")
-            polys.append(np.array([[_parse_float(path, ln, a, "polygon"), _parse_float(path, ln, b, "polygon")]
-                                   for a, b in pts]))
+                raise RecordingError(
+                    path, ln, "expected a polygon of at least 3 'x y' points separated by ';'"
+                )
+            polys.append(
+                np.array(
+                    [
+                        [_parse_float(path, ln, a, "polygon"), _parse_float(path, ln, b, "polygon")]
+                        for a, b in pts
+                    ]
+                )
+            )
         else:
             have_polys = False
-    return SensorLayout(pos, areas, polys if have_polys else None, name=name, sensor_ids=tuple(cells), source=source)
+    return SensorLayout(
+        pos, areas, polys if have_polys else None, name=name, sensor_ids=tuple(cells), source=source
+    )

@@ -31,10 +31,17 @@ from typing import Any
 import numpy as np
 
 from solemap.recordings.core import Recording, RecordingError, SensorLayout
-from solemap.recordings.readers._text import read_text, split_lines
+from solemap.recordings.readers._text import (
+    byte_offset_of_line,
+    check_header_size,
+    iter_line_blocks,
+    read_head,
+    split_lines,
+)
 from solemap.recordings.units import UnknownUnitError, normalize_unit
 
 N_SENSORS = 16
+_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 _CHANNEL = re.compile(r"^(?P<name>.*?)\s*\[(?P<unit>[^\]]*)\]\s*$")
 _PRESSURE = re.compile(r"^(left|right) pressure (\d+)$")
 #: ANSUR II mean ball breadth / foot length (101.9 / 271.2 men, 92.7 / 246.3 women; see solemap.frame).
@@ -53,7 +60,9 @@ def insole_length_mm(size: int) -> float:
 
 @cache
 def _sensor_table() -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
-    text = resources.files("solemap.recordings.data").joinpath("moticon_opengo_sensors.csv").read_text("utf-8")
+    text = (
+        resources.files("solemap.recordings.data").joinpath("moticon_opengo_sensors.csv").read_text("utf-8")
+    )
     rows = list(csv.reader(line for line in text.splitlines() if line and not line.startswith("#")))
     table = np.array([[float(v) for v in r] for r in rows[1:]])
     sizes = {int(name.rsplit("size", 1)[1]): table[:, k] for k, name in enumerate(rows[0]) if "size" in name}
@@ -73,7 +82,10 @@ def moticon_layout(size: int) -> SensorLayout:
     pos = np.column_stack([(x_norm + 0.5) * length, y_norm * WIDTH_PER_LENGTH * length])
     fitted = "fitted" if size in areas else "scaled from size 7"
     return SensorLayout(
-        pos, area_mm2, None, name=f"Moticon OpenGo insole size {size} (derived positions, areas {fitted})",
+        pos,
+        area_mm2,
+        None,
+        name=f"Moticon OpenGo insole size {size} (derived positions, areas {fitted})",
         sensor_ids=tuple(str(i) for i in range(1, N_SENSORS + 1)),
         source="derived from the vendor's total force and CoP columns; see solemap/recordings/data/README.md",
     )
@@ -82,7 +94,7 @@ def moticon_layout(size: int) -> SensorLayout:
 def read(path: str | PathLike[str], *, insole_size: int | None = None) -> Recording:
     """Read a Moticon OpenGo ``.txt`` export (``insole_size`` overrides the ``# Size:`` header)."""
     path = Path(path)
-    text = read_text(path, encodings=("utf-8-sig", "cp1252", "latin-1"))
+    text, raw_head = read_head(path, encodings=_ENCODINGS)
     lines = split_lines(text)
     header: dict[str, str] = {}
     columns: list[str] | None = None
@@ -99,7 +111,10 @@ def read(path: str | PathLike[str], *, insole_size: int | None = None) -> Record
                 header[key.strip()] = value.strip()
         i += 1
     if columns is None:
-        raise RecordingError(path, i or 1, "expected a header line '# time<TAB>channel[unit]...' before the data")
+        raise RecordingError(
+            path, i or 1, "expected a header line '# time<TAB>channel[unit]...' before the data"
+        )
+    check_header_size(path, lines, i)
     first_data = i + 1
     names: list[str] = []
     units: list[str] = []
@@ -121,7 +136,9 @@ def read(path: str | PathLike[str], *, insole_size: int | None = None) -> Record
             p_unit = units[k] or "N/cm2"
     sides = [s for s in ("left", "right") if found[s]]
     if not sides:
-        raise RecordingError(path, col_line, "expected 'left pressure 1..16' or 'right pressure 1..16' columns")
+        raise RecordingError(
+            path, col_line, "expected 'left pressure 1..16' or 'right pressure 1..16' columns"
+        )
     for s in sides:
         if len(found[s]) != N_SENSORS:
             missing = sorted(set(range(1, N_SENSORS + 1)) - found[s])
@@ -132,86 +149,191 @@ def read(path: str | PathLike[str], *, insole_size: int | None = None) -> Record
     except UnknownUnitError as exc:
         raise RecordingError(path, col_line, str(exc)) from None
     text_cols = {k for k, n in enumerate(names) if n.lower().endswith("label")}
-    rows = lines[i:]
-    while rows and not rows[-1].strip():
-        rows.pop()
-    if not rows:
-        raise RecordingError(path, col_line, "expected data rows after the '# time' line, found none")
     n_cols = len(columns)
-    values = np.full((len(rows), n_cols), np.nan)
-    labels: dict[int, list[str]] = {k: [""] * len(rows) for k in text_cols}
     numeric = [k for k in range(n_cols) if k not in text_cols]
-    values = _parse_rows(path, rows, n_cols, numeric, labels, first_data)
-    times = values[:, 0]
+    wanted = {
+        "pressure": {s: pressure_cols[s] for s in sides},
+        "channels": _channel_columns(names, sides),
+    }
+    # Rows are parsed block by block; only time, pressure, channels and events are kept.
+    times_parts: list[np.ndarray] = []
+    p_parts: dict[str, list[np.ndarray]] = {s: [] for s in sides}
+    ch_parts: dict[str, list[np.ndarray]] = {k: [] for k in wanted["channels"]}
+    events: list[dict[str, Any]] = []
+    n_rows = 0
+    for line_no, rows in iter_line_blocks(path, byte_offset_of_line(raw_head, i), first_data, _ENCODINGS):
+        labels: dict[int, list[str]] = {k: [""] * len(rows) for k in text_cols}
+        block = _parse_rows(path, rows, n_cols, numeric, labels, line_no)
+        times_parts.append(block[:, 0])
+        for s in sides:
+            p_parts[s].append(block[:, pressure_cols[s]].astype(np.float32))
+        for key, col in wanted["channels"].items():
+            ch_parts[key].append(block[:, col])
+        events += _events(names, block, labels)
+        n_rows += len(rows)
+    if not n_rows:
+        raise RecordingError(path, col_line, "expected data rows after the '# time' line, found none")
+    rows = range(n_rows)
+    times = np.concatenate(times_parts)
     if np.any(np.isnan(times)):
         k = int(np.flatnonzero(np.isnan(times))[0])
         raise RecordingError(path, first_data + k, "expected a time in the first field, found an empty field")
     if times.size > 1 and not np.all(np.diff(times) > 0):
         k = int(np.flatnonzero(np.diff(times) <= 0)[0]) + 1
-        raise RecordingError(path, first_data + k, f"expected increasing times, found {times[k - 1]} then {times[k]}")
+        raise RecordingError(
+            path, first_data + k, f"expected increasing times, found {times[k - 1]} then {times[k]}"
+        )
     if times.size > 1:
         # Times are printed with 2 decimals; a skipped sample must not change the rate.
         rate = float(1.0 / np.median(np.diff(times)))
         rate = round(rate, 6)
     else:
         rate = 100.0  # the OpenGo export rate of both samples (pressure-formats.md)
+    _check_complete(path, header, times, rate, first_data + len(rows) - 1)
     size = insole_size
     if size is None:
         m = re.match(r"\s*(\d+)", header.get("Size", ""))
         if not m:
-            raise RecordingError(path, None, f"cannot tell the insole size from '# Size: {header.get('Size', '')}'; "
-                                 "pass insole_size=")
+            raise RecordingError(
+                path,
+                None,
+                f"cannot tell the insole size from '# Size: {header.get('Size', '')}'; pass insole_size=",
+            )
         size = int(m.group(1))
     if not 1 <= size <= 12:
         raise RecordingError(path, None, f"expected an insole size between 1 and 12, found {size}")
     layout = moticon_layout(size)
-    pressure = {s: values[:, pressure_cols[s]] for s in sides}
-    metadata: dict[str, Any] = {"path": str(path), "header": header, "insole_size": size,
-                                "channels": _channels(names, values, sides), "events": _events(names, values, labels)}
+    pressure = {s: np.concatenate(p_parts[s]) for s in sides}
+    metadata: dict[str, Any] = {
+        "path": str(path),
+        "header": header,
+        "insole_size": size,
+        "channels": {key: np.concatenate(parts) for key, parts in ch_parts.items()},
+        "events": sorted(events, key=lambda e: (e["time_s"], e["side"])),
+    }
     for s in sides:
         metadata[f"{s}_samples"] = int(np.count_nonzero(~np.all(np.isnan(pressure[s]), axis=1)))
     try:
-        return Recording.from_array(pressure, sample_rate_hz=rate, layout=dict.fromkeys(sides, layout), units=p_unit,
-                                    format="moticon-txt", metadata=metadata, times_s=times)
+        return Recording.from_array(
+            pressure,
+            sample_rate_hz=rate,
+            layout=dict.fromkeys(sides, layout),
+            units=p_unit,
+            format="moticon-txt",
+            metadata=metadata,
+            times_s=times,
+        )
     except ValueError as exc:
         raise RecordingError(path, None, getattr(exc, "message", str(exc))) from None
 
 
-def _parse_rows(path: Path, rows: list[str], n_cols: int, numeric: list[int], labels: dict[int, list[str]],
-                first_line: int) -> np.ndarray:
+def _check_complete(
+    path: Path, header: dict[str, str], times: np.ndarray, rate: float, last_line: int
+) -> None:
+    """``# Duration: mm:ss.fff`` ends at the last row (±1 sample in both samples): fewer rows mean a
+    truncated file."""
+    m = re.match(r"\s*(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)\s*$", header.get("Duration", ""))
+    if not m:
+        return
+    duration = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    if times[-1] < duration - 2.0 / rate:
+        raise RecordingError(
+            path,
+            last_line,
+            f"expected rows up to the duration {duration:.3f} s of the header, "
+            f"the last is at {times[-1]} s (truncated file?)",
+        )
+
+
+def _parse_rows(
+    path: Path,
+    rows: list[str],
+    n_cols: int,
+    numeric: list[int],
+    labels: dict[int, list[str]],
+    first_line: int,
+) -> np.ndarray:
     """(N, n_cols) float64; empty fields NaN; label columns collected as text into ``labels``."""
     if not labels:
         from solemap.recordings.readers._text import parse_table
 
-        return parse_table(path, rows, n_cols, first_line, sep="\t", what="TAB-separated fields",
-                           missing=("",))
+        return parse_table(
+            path, rows, n_cols, first_line, sep="\t", what="TAB-separated fields", missing=("",)
+        )
+    fast = _parse_rows_pandas(rows, n_cols, labels)
+    if fast is not None:
+        return fast
+    # Slow path, only to name the first bad line.
     out = np.full((len(rows), n_cols), np.nan)
     for k, row in enumerate(rows):
         cells = row.split("\t")
         if len(cells) != n_cols:
-            raise RecordingError(path, first_line + k, f"expected {n_cols} TAB-separated fields, found {len(cells)}")
+            raise RecordingError(
+                path, first_line + k, f"expected {n_cols} TAB-separated fields, found {len(cells)}"
+            )
         for j in numeric:
             c = cells[j]
             if c:
                 try:
                     out[k, j] = float(c)
                 except ValueError:
-                    raise RecordingError(path, first_line + k, f"expected a number in field {j + 1}, found "
-                                         f"{c[:30]!r}") from None
+                    raise RecordingError(
+                        path, first_line + k, f"expected a number in field {j + 1}, found {c[:30]!r}"
+                    ) from None
         for j, store in labels.items():
             store[k] = cells[j]
     return out
 
 
-def _channels(names: list[str], values: np.ndarray, sides: list[str]) -> dict[str, np.ndarray]:
-    wanted = {"total force": "total_force_n", "center of pressure X": "cop_x", "center of pressure Y": "cop_y",
-              "steps": "steps"}
-    out: dict[str, np.ndarray] = {}
+def _parse_rows_pandas(rows: list[str], n_cols: int, labels: dict[int, list[str]]) -> np.ndarray | None:
+    """One C-level parse with the label columns as text; None if anything is off."""
+    import io
+
+    import pandas as pd
+
+    counts = np.fromiter((r.count("\t") for r in rows), dtype=np.int64, count=len(rows))
+    if np.any(counts != n_cols - 1):
+        return None
+    dtypes = {k: (str if k in labels else np.float64) for k in range(n_cols)}
+    try:
+        df = pd.read_csv(
+            io.StringIO("\n".join(rows)),
+            sep="\t",
+            header=None,
+            names=range(n_cols),
+            dtype=dtypes,
+            na_values={k: [""] for k in range(n_cols) if k not in labels},
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+            quoting=3,
+        )
+    except Exception:  # any pandas failure: the slow path names the bad line
+        return None
+    if len(df) != len(rows):
+        return None
+    out = np.full((len(rows), n_cols), np.nan)
+    numeric = [k for k in range(n_cols) if k not in labels]
+    out[:, numeric] = df[numeric].to_numpy(dtype=np.float64)
+    for k, store in labels.items():
+        store[:] = df[k].fillna("").astype(str).tolist()
+    return out
+
+
+def _channel_columns(names: list[str], sides: list[str]) -> dict[str, int]:
+    """``"<side>_<channel>"`` -> column index of the vendor channels kept in the metadata."""
+    wanted = {
+        "total force": "total_force_n",
+        "center of pressure X": "cop_x",
+        "center of pressure Y": "cop_y",
+        "steps": "steps",
+    }
+    out: dict[str, int] = {}
     for k, name in enumerate(names):
         for s in sides:
             for label, key in wanted.items():
                 if name == f"{s} {label}":
-                    out[f"{s}_{key}"] = values[:, k].copy()
+                    out[f"{s}_{key}"] = k
     return out
 
 
@@ -221,10 +343,18 @@ def _events(names: list[str], values: np.ndarray, labels: dict[int, list[str]]) 
         m = re.match(r"^(left|right) events$", name, flags=re.IGNORECASE)
         if not m:
             continue
-        label_col = next((j for j in labels if names[j].lower() == f"{m.group(1).lower()} events label"), None)
+        label_col = next(
+            (j for j in labels if names[j].lower() == f"{m.group(1).lower()} events label"), None
+        )
         for row in np.flatnonzero(~np.isnan(values[:, k])):
             label = labels[label_col][row] if label_col is not None else ""
             value = float(values[row, k])
-            events.append({"time_s": float(values[row, 0]), "side": m.group(1).lower(), "label": label,
-                           "value": value if math.isfinite(value) else None})
+            events.append(
+                {
+                    "time_s": float(values[row, 0]),
+                    "side": m.group(1).lower(),
+                    "label": label,
+                    "value": value if math.isfinite(value) else None,
+                }
+            )
     return events

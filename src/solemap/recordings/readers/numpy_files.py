@@ -89,14 +89,18 @@ def read_npz(path: Path, **options: Any) -> Recording:
                     arr = data[next(iter(names))]
                 else:
                     raise RecordingError(
-                        path, None, f"expected a solemap .npz or an array named 'pressure', found {sorted(names)}"
+                        path,
+                        None,
+                        f"expected a solemap .npz or an array named 'pressure', found {sorted(names)}",
                     )
                 if "times_s" in names and "times_s" not in options:
                     options["times_s"] = data["times_s"]
                 return _from_plain(path, arr, options)
             version = int(np.asarray(data[_MARK]).reshape(-1)[0])
             if version != NPZ_VERSION:
-                raise RecordingError(path, None, f"solemap .npz version {version}; this solemap reads {NPZ_VERSION}")
+                raise RecordingError(
+                    path, None, f"solemap .npz version {version}; this solemap reads {NPZ_VERSION}"
+                )
             meta = json.loads(str(data["meta_json"]))
             sides = meta["sides"]
             pressure = {s: data[f"pressure_{s}"] for s in sides}
@@ -150,10 +154,14 @@ def _from_plain(path: Path, arr: Any, options: dict[str, Any]) -> Recording:
     if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "fiu" or arr.ndim not in (2, 3):
         shape = getattr(arr, "shape", None)
         raise RecordingError(
-            path, None, f"expected a numeric (T, R, C) or (T, S) array, found dtype/shape {getattr(arr, 'dtype', '?')} {shape}"
+            path,
+            None,
+            f"expected a numeric (T, R, C) or (T, S) array, found {getattr(arr, 'dtype', '?')} {shape}",
         )
     if "sample_rate_hz" not in options:
-        raise RecordingError(path, None, "a plain array file does not say its sample rate: pass sample_rate_hz=")
+        raise RecordingError(
+            path, None, "a plain array file does not say its sample rate: pass sample_rate_hz="
+        )
     side = options.pop("side", None) or "unknown"
     if arr.ndim == 3 and options.get("pitch_mm") is None:
         raise RecordingError(path, None, "a plain grid array does not say its sensel pitch: pass pitch_mm=")

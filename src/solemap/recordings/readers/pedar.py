@@ -28,7 +28,14 @@ from typing import Any
 import numpy as np
 
 from solemap.recordings.core import Recording, RecordingError, SensorLayout
-from solemap.recordings.readers._text import parse_table, read_text, split_lines
+from solemap.recordings.readers._text import (
+    byte_offset_of_line,
+    check_header_size,
+    iter_line_blocks,
+    parse_table,
+    read_head,
+    split_lines,
+)
 from solemap.recordings.units import UnknownUnitError, normalize_unit
 
 N_SENSORS = 99
@@ -85,10 +92,13 @@ def pedar_layout(size: str) -> SensorLayout:
     # Vertex mean as the centre: the sensors are near-rectangular quadrilaterals.
     centres = polys.mean(axis=1)
     return SensorLayout(
-        centres, areas.copy(), [p for p in polys], name=f"pedar insole size {size} (approximate positions)",
+        centres,
+        areas.copy(),
+        [p for p in polys],
+        name=f"pedar insole size {size} (approximate positions)",
         sensor_ids=tuple(str(i) for i in range(1, N_SENSORS + 1)),
         source="areas: pressuRe pedar_insole_area(); positions: pressuRe pedar_insole_grids() drawing scaled "
-               "to the size's total sensor area (approximation); see solemap/recordings/data/README.md",
+        "to the size's total sensor area (approximation); see solemap/recordings/data/README.md",
     )
 
 
@@ -111,7 +121,9 @@ def read(path: str | PathLike[str], *, insole_size: str | None = None) -> Record
         ``z``, ``uw``, ``vw``, ``xw``).
     """
     path = Path(path)
-    text = read_text(path)
+    text, raw_head = read_head(path)
+    if not text.strip():
+        raise RecordingError(path, None, "the file is empty")
     lines = split_lines(text)
     head_idx = None
     for i, line in enumerate(lines[:MAX_HEADER_LINES]):
@@ -119,8 +131,12 @@ def read(path: str | PathLike[str], *, insole_size: str | None = None) -> Record
             head_idx = i
             break
     if head_idx is None:
-        raise RecordingError(path, min(len(lines), MAX_HEADER_LINES), "expected a column header line starting "
-                             f"'time[secs]' within the first {MAX_HEADER_LINES} lines")
+        raise RecordingError(
+            path,
+            min(len(lines), MAX_HEADER_LINES),
+            f"expected a column header line starting 'time[secs]' within the first {MAX_HEADER_LINES} lines",
+        )
+    check_header_size(path, lines, head_idx)
     header: dict[str, str] = {}
     where: dict[str, int] = {}
     sides_declared: list[str] = []
@@ -147,36 +163,35 @@ def read(path: str | PathLike[str], *, insole_size: str | None = None) -> Record
     elif n_sensors == N_SENSORS:
         sides = [sides_declared[0]] if len(sides_declared) == 1 else ["unknown"]
     else:
-        raise RecordingError(path, head_idx + 1, f"expected time[secs] and 99 or 198 sensor columns, found "
-                             f"{n_sensors} sensor columns")
+        raise RecordingError(
+            path,
+            head_idx + 1,
+            f"expected time[secs] and 99 or 198 sensor columns, found {n_sensors} sensor columns",
+        )
     ids = [f.strip() for f in fields[1:]]
     expected_ids = [str(k) for k in range(1, N_SENSORS + 1)] * len(sides)
     if ids != expected_ids:
         k = next(j for j, (a, b) in enumerate(zip(ids, expected_ids, strict=True)) if a != b)
-        raise RecordingError(path, head_idx + 1, f"expected sensor number {expected_ids[k]} in column {k + 2}, "
-                             f"found {ids[k][:20]!r}")
-    rows = lines[head_idx + 1 :]
-    while rows and not rows[-1].strip():
-        rows.pop()
-    # Rows end with a TAB like the header: one more (empty) field than the columns.
-    trailing = bool(rows) and rows[0].endswith("\t")
-    n_fields = n_sensors + 1 + (1 if trailing else 0)
-    table = parse_table(path, rows, n_fields, head_idx + 2, sep="\t", what="TAB-separated fields")
-    if trailing:
-        if np.any(~np.isnan(table[:, -1])):
-            k = int(np.flatnonzero(~np.isnan(table[:, -1]))[0])
-            raise RecordingError(path, head_idx + 2 + k, f"expected {n_sensors + 1} fields and a trailing TAB")
-        table = table[:, :-1]
-    if table.shape[0] == 0:
+        raise RecordingError(
+            path,
+            head_idx + 1,
+            f"expected sensor number {expected_ids[k]} in column {k + 2}, found {ids[k][:20]!r}",
+        )
+    times, values = _read_rows(path, byte_offset_of_line(raw_head, head_idx + 1), head_idx + 2, n_sensors)
+    if times.size == 0:
         raise RecordingError(path, head_idx + 1, "expected data rows after the column header, found none")
-    times = table[:, 0]
     if np.any(np.isnan(times)):
         k = int(np.flatnonzero(np.isnan(times))[0])
-        raise RecordingError(path, head_idx + 2 + k, "expected a time in the first field, found an empty field")
+        raise RecordingError(
+            path, head_idx + 2 + k, "expected a time in the first field, found an empty field"
+        )
     if times.size > 1 and not np.all(np.diff(times) > 0):
         k = int(np.flatnonzero(np.diff(times) <= 0)[0]) + 1
-        raise RecordingError(path, head_idx + 2 + k, f"expected increasing times, found {times[k - 1]} then {times[k]}")
+        raise RecordingError(
+            path, head_idx + 2 + k, f"expected increasing times, found {times[k - 1]} then {times[k]}"
+        )
     rate = _rate(path, header, where, times)
+    _check_complete(path, header, where, times, rate, head_idx + 2 + times.size)
     units_text = header.get("units", "kPa")
     try:
         units = normalize_unit(units_text)
@@ -185,10 +200,14 @@ def read(path: str | PathLike[str], *, insole_size: str | None = None) -> Record
     size_token = header.get("sensor type", "")
     size = insole_size or _size_from(size_token)
     if size is None or size not in pedar_sizes():
-        raise RecordingError(path, where.get("sensor type"), f"cannot tell the insole size from sensor type "
-                             f"{size_token!r}; pass insole_size= one of {', '.join(pedar_sizes())}")
+        raise RecordingError(
+            path,
+            where.get("sensor type"),
+            f"cannot tell the insole size from sensor type "
+            f"{size_token!r}; pass insole_size= one of {', '.join(pedar_sizes())}",
+        )
     layout = pedar_layout(size)
-    pressure = {side: table[:, 1 + k * N_SENSORS : 1 + (k + 1) * N_SENSORS] for k, side in enumerate(sides)}
+    pressure = {side: values[:, k * N_SENSORS : (k + 1) * N_SENSORS] for k, side in enumerate(sides)}
     metadata: dict[str, Any] = {
         "path": str(path),
         "header": header,
@@ -199,11 +218,62 @@ def read(path: str | PathLike[str], *, insole_size: str | None = None) -> Record
         metadata["source_file"] = header["file name"].split("\t")[0]
     try:
         return Recording.from_array(
-            pressure, sample_rate_hz=rate, layout=dict.fromkeys(sides, layout), units=units,
-            format="pedar-asc", metadata=metadata, times_s=times,
+            pressure,
+            sample_rate_hz=rate,
+            layout=dict.fromkeys(sides, layout),
+            units=units,
+            format="pedar-asc",
+            metadata=metadata,
+            times_s=times,
         )
     except ValueError as exc:
         raise RecordingError(path, None, getattr(exc, "message", str(exc))) from None
+
+
+def _read_rows(path: Path, offset: int, first_line: int, n_sensors: int) -> tuple[np.ndarray, np.ndarray]:
+    """Times (T,) float64 and values (T, n_sensors) float32 of the data rows, parsed block by block
+    so a long recording needs its float32 result plus one block of text, not several copies."""
+    times: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    trailing: bool | None = None
+    for line_no, rows in iter_line_blocks(path, offset, first_line, encodings=("latin-1",)):
+        if trailing is None:
+            # Rows end with a TAB like the header: one more (empty) field than the columns.
+            trailing = rows[0].endswith("\t")
+        n_fields = n_sensors + 1 + (1 if trailing else 0)
+        table = parse_table(path, rows, n_fields, line_no, sep="\t", what="TAB-separated fields")
+        if trailing and np.any(~np.isnan(table[:, -1])):
+            k = int(np.flatnonzero(~np.isnan(table[:, -1]))[0])
+            raise RecordingError(path, line_no + k, f"expected {n_sensors + 1} fields and a trailing TAB")
+        times.append(table[:, 0])
+        values.append(table[:, 1 : 1 + n_sensors].astype(np.float32))
+    if not times:
+        return np.zeros(0), np.zeros((0, n_sensors), np.float32)
+    return np.concatenate(times), np.concatenate(values)
+
+
+def _check_complete(
+    path: Path, header: dict[str, str], where: dict[str, int], times: np.ndarray, rate: float, end_line: int
+) -> None:
+    """The header's ``total time [secs]`` is the last row's time: fewer rows mean a truncated file."""
+    text = header.get("total time [secs]")
+    if not text:
+        return
+    try:
+        total = float(text.split()[0])
+    except (ValueError, IndexError):
+        raise RecordingError(
+            path,
+            where["total time [secs]"],
+            f"expected a number after 'total time [secs]:', found {text[:30]!r}",
+        ) from None
+    if times[-1] < total - 0.5 / rate:
+        raise RecordingError(
+            path,
+            end_line,
+            f"expected rows up to the total time {total} s of the header, the last "
+            f"is at {times[-1]} s (truncated file?)",
+        )
 
 
 def _rate(path: Path, header: dict[str, str], where: dict[str, int], times: np.ndarray) -> float:
@@ -213,8 +283,9 @@ def _rate(path: Path, header: dict[str, str], where: dict[str, int], times: np.n
             try:
                 value = float(header[key].split()[0])
             except (ValueError, IndexError):
-                raise RecordingError(path, where[key], f"expected a number after '{key}:', found "
-                                     f"{header[key][:30]!r}") from None
+                raise RecordingError(
+                    path, where[key], f"expected a number after '{key}:', found {header[key][:30]!r}"
+                ) from None
             if value > 0 and np.isfinite(value):
                 return 1.0 / value if invert else value
             raise RecordingError(path, where[key], f"expected a positive number after '{key}:'")

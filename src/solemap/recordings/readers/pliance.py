@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from solemap.recordings.core import Recording, RecordingError, SensorLayout
-from solemap.recordings.readers._text import parse_table, read_text, split_lines
+from solemap.recordings.readers._text import check_header_size, parse_table, read_text, split_lines
 from solemap.recordings.units import UnknownUnitError, normalize_unit
 
 _GEOMETRY_ROWS = ("x[0]", "y[0]", "x[1]", "y[1]", "x[2]", "y[2]", "x[3]", "y[3]", "x[c]", "y[c]", "area")
@@ -54,6 +54,7 @@ def read(path: str | PathLike[str]) -> Recording:
     if not starts:
         raise RecordingError(path, None, "expected a table header line starting 'time[secs]'")
     head = starts[0]
+    check_header_size(path, lines, head)
     ids_text = lines[head].split()[1:]
     if not ids_text or not all(t.isdigit() for t in ids_text):
         raise RecordingError(path, head + 1, "expected 'time[secs]' followed by sensor numbers")
@@ -66,8 +67,9 @@ def read(path: str | PathLike[str]) -> Recording:
         stripped = lines[i].strip()
         label = stripped.split()[0]
         if label in ("MPP", "MVP"):
-            summary[label] = parse_table(path, [stripped[len(label):].strip()], n, i + 1, sep=None,
-                                         what="values")[0]
+            summary[label] = parse_table(
+                path, [stripped[len(label) :].strip()], n, i + 1, sep=None, what="values"
+            )[0]
         else:
             if summary:
                 raise RecordingError(path, i + 1, "expected no frames after the MPP/MVP summary rows")
@@ -78,8 +80,11 @@ def read(path: str | PathLike[str]) -> Recording:
     table = parse_table(path, rows, n + 1, head + 2, sep=None, what="values (time and one per sensor)")
     times = table[:, 0]
     if np.any(np.isnan(times)) or (times.size > 1 and not np.all(np.diff(times) > 0)):
-        k = int(np.flatnonzero(np.isnan(times))[0]) if np.any(np.isnan(times)) else \
-            int(np.flatnonzero(np.diff(times) <= 0)[0]) + 1
+        k = (
+            int(np.flatnonzero(np.isnan(times))[0])
+            if np.any(np.isnan(times))
+            else int(np.flatnonzero(np.diff(times) <= 0)[0]) + 1
+        )
         raise RecordingError(path, head + 2 + k, "expected increasing times in the first column")
     values = table[:, 1:]
     if rate is None:
@@ -104,20 +109,43 @@ def read(path: str | PathLike[str]) -> Recording:
         metadata["sensor_grid"] = id_grid
         valid = np.zeros(shape, dtype=bool)
         valid.reshape(-1)[index] = True
-        return Recording.from_array(out, sample_rate_hz=rate, pitch_mm=pitch, units=units, format="pliance-asc",
-                                    metadata=metadata, times_s=times, valid_mask=valid)
+        return Recording.from_array(
+            out,
+            sample_rate_hz=rate,
+            pitch_mm=pitch,
+            units=units,
+            format="pliance-asc",
+            metadata=metadata,
+            times_s=times,
+            valid_mask=valid,
+        )
     corners, centres, areas = geometry
-    layout = SensorLayout(centres, areas, list(corners), name="pliance mat (from the file)",
-                          sensor_ids=tuple(str(k) for k in ids), source=str(path))
-    return Recording.from_array(values, sample_rate_hz=rate, layout=layout, units=units, format="pliance-asc",
-                                metadata=metadata, times_s=times)
+    layout = SensorLayout(
+        centres,
+        areas,
+        list(corners),
+        name="pliance mat (from the file)",
+        sensor_ids=tuple(str(k) for k in ids),
+        source=str(path),
+    )
+    return Recording.from_array(
+        values,
+        sample_rate_hz=rate,
+        layout=layout,
+        units=units,
+        format="pliance-asc",
+        metadata=metadata,
+        times_s=times,
+    )
 
 
 def _geometry(path: Path, lines: list[str], ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """((S, 4, 2) corners mm, (S, 2) centres mm, (S,) areas mm²) for the pressure table's sensors."""
     at = next((i for i, line in enumerate(lines) if line.startswith("sensor")), None)
     if at is None:
-        raise RecordingError(path, None, "expected the sensor geometry block ('sensor' ids, 'corner[cm]', x/y rows)")
+        raise RecordingError(
+            path, None, "expected the sensor geometry block ('sensor' ids, 'corner[cm]', x/y rows)"
+        )
     geo_ids = [t for t in lines[at].split()[1:]]
     if not all(t.isdigit() for t in geo_ids):
         raise RecordingError(path, at + 1, "expected sensor numbers after 'sensor'")
@@ -126,26 +154,33 @@ def _geometry(path: Path, lines: list[str], ids: np.ndarray) -> tuple[np.ndarray
     for j in range(at + 1, min(at + 16, len(lines))):
         parts = lines[j].split()
         if parts and parts[0] in _GEOMETRY_ROWS:
-            found[parts[0]] = parse_table(path, [" ".join(parts[1:])], geo_ids_arr.size, j + 1, sep=None,
-                                          what="geometry values")[0]
+            found[parts[0]] = parse_table(
+                path, [" ".join(parts[1:])], geo_ids_arr.size, j + 1, sep=None, what="geometry values"
+            )[0]
     missing = [r for r in _GEOMETRY_ROWS if r not in found]
     if missing:
         raise RecordingError(path, at + 1, f"expected geometry rows {', '.join(missing)} after 'sensor'")
     pos = {int(k): i for i, k in enumerate(geo_ids_arr)}
     absent = [int(k) for k in ids if int(k) not in pos]
     if absent:
-        raise RecordingError(path, at + 1, f"expected geometry for every sensor of the table, missing {absent[:5]}")
+        raise RecordingError(
+            path, at + 1, f"expected geometry for every sensor of the table, missing {absent[:5]}"
+        )
     idx = np.array([pos[int(k)] for k in ids])
-    corners = np.stack([np.column_stack([found[f"x[{c}]"][idx], found[f"y[{c}]"][idx]]) for c in range(4)], axis=1)
+    corners = np.stack(
+        [np.column_stack([found[f"x[{c}]"][idx], found[f"y[{c}]"][idx]]) for c in range(4)], axis=1
+    )
     centres = np.column_stack([found["x[c]"][idx], found["y[c]"][idx]])
     if np.any(~np.isfinite(corners)) or np.any(~np.isfinite(found["area"][idx])):
         raise RecordingError(path, at + 1, "expected a number for every corner, centre and area")
     return corners * 10.0, centres * 10.0, found["area"][idx] * 100.0
 
 
-def _as_grid(ids: np.ndarray, geometry) -> tuple[np.ndarray, tuple[int, int], tuple[float, float], list] | None:
+def _as_grid(
+    ids: np.ndarray, geometry
+) -> tuple[np.ndarray, tuple[int, int], tuple[float, float], list] | None:
     """Flat lattice index of each sensor, lattice shape, pitch and id grid, if the sensors form one."""
-    corners, centres, areas = geometry
+    corners, centres, _areas = geometry
     width = corners[..., 0].max(axis=1) - corners[..., 0].min(axis=1)
     height = corners[..., 1].max(axis=1) - corners[..., 1].min(axis=1)
     if width.size == 0 or np.ptp(width) > 1e-6 * width[0] + 1e-9 or np.ptp(height) > 1e-6 * height[0] + 1e-9:
@@ -184,6 +219,10 @@ def _trial_force(path: Path, lines: list[str], starts: list[int]) -> dict[str, l
             rows.append(lines[j].strip())
             j += 1
         table = parse_table(path, rows, 4, first + 1, sep=None, what="values (time, force, x, y)")
-        return {"time_s": table[:, 0].tolist(), "force_n": table[:, 1].tolist(),
-                "cop_x_mm": (table[:, 2] * 10).tolist(), "cop_y_mm": (table[:, 3] * 10).tolist()}
+        return {
+            "time_s": table[:, 0].tolist(),
+            "force_n": table[:, 1].tolist(),
+            "cop_x_mm": (table[:, 2] * 10).tolist(),
+            "cop_y_mm": (table[:, 3] * 10).tolist(),
+        }
     return None

@@ -42,8 +42,17 @@ HEADER_MAX_BYTES = 1 << 20
 #: Default bytes of frame text parsed at once (bounds the reader's working memory).
 CHUNK_BYTES = 2 << 20  # ~2 MB keeps the working arrays in cache: fastest in benchmarks/recordings_read.py
 #: Pitch unit words seen in exports -> mm (pressure-formats.md: mm, centimeters, inches).
-_LENGTH_MM = {"mm": 1.0, "millimeters": 1.0, "millimetres": 1.0, "cm": 10.0, "centimeters": 10.0,
-              "centimetres": 10.0, "in": 25.4, "inch": 25.4, "inches": 25.4}
+_LENGTH_MM = {
+    "mm": 1.0,
+    "millimeters": 1.0,
+    "millimetres": 1.0,
+    "cm": 10.0,
+    "centimeters": 10.0,
+    "centimetres": 10.0,
+    "in": 25.4,
+    "inch": 25.4,
+    "inches": 25.4,
+}
 _AREA_MM2 = {"mm2": 1.0, "cm2": 100.0, "in2": 645.16, "sq.in": 645.16}
 
 _NL, _CR, _COMMA, _DOT, _MINUS, _B = 10, 13, 44, 46, 45, 66
@@ -108,9 +117,15 @@ def read_header(path: str | PathLike[str], fh: BinaryIO | None = None) -> Teksca
     if marker is None:
         lines_read = head.count(b"\n") + 1
         if len(head) >= HEADER_MAX_BYTES:
-            raise RecordingError(path, lines_read, f"expected a line 'ASCII_DATA @@' ending the header within "
-                                 f"the first {HEADER_MAX_BYTES} bytes")
-        raise RecordingError(path, lines_read, "expected a line 'ASCII_DATA @@' ending the header, found end of file")
+            raise RecordingError(
+                path,
+                lines_read,
+                f"expected a line 'ASCII_DATA @@' ending the header within "
+                f"the first {HEADER_MAX_BYTES} bytes",
+            )
+        raise RecordingError(
+            path, lines_read, "expected a line 'ASCII_DATA @@' ending the header, found end of file"
+        )
     # Latin-1 never fails: free-text fields (TIME, FILENAME, COMMENTS) may hold any 8-bit text.
     text = head[: marker.start()].decode("latin-1")
     lines = text.split("\n")
@@ -151,7 +166,9 @@ def read_header(path: str | PathLike[str], fh: BinaryIO | None = None) -> Teksca
         try:
             out = int(value.split()[0])
         except (ValueError, IndexError):
-            raise RecordingError(path, where[key], f"expected an integer for {key}, found {value!r}") from None
+            raise RecordingError(
+                path, where[key], f"expected an integer for {key}, found {value!r}"
+            ) from None
         if positive and out <= 0:
             raise RecordingError(path, where[key], f"expected a positive {key}, found {out}")
         return out
@@ -169,21 +186,29 @@ def read_header(path: str | PathLike[str], fh: BinaryIO | None = None) -> Teksca
         try:
             area = float(parts[0]) * _AREA_MM2[parts[1].lower() if len(parts) > 1 else "mm2"]
         except (ValueError, IndexError, KeyError):
-            raise RecordingError(path, where["SENSEL_AREA"], f"expected 'SENSEL_AREA <number> mm2|cm2', found "
-                                 f"{fields['SENSEL_AREA']!r}") from None
+            raise RecordingError(
+                path,
+                where["SENSEL_AREA"],
+                f"expected 'SENSEL_AREA <number> mm2|cm2', found {fields['SENSEL_AREA']!r}",
+            ) from None
         if not area > 0:
             raise RecordingError(path, where["SENSEL_AREA"], "expected a positive SENSEL_AREA")
         pitch = (math.sqrt(area), math.sqrt(area))  # square sensels assumed when only the area is given
     else:
-        raise RecordingError(path, None, "expected ROW_SPACING and COL_SPACING (or SENSEL_AREA) in the header")
+        raise RecordingError(
+            path, None, "expected ROW_SPACING and COL_SPACING (or SENSEL_AREA) in the header"
+        )
     spf_text = need("SECONDS_PER_FRAME")
     try:
         spf = float(spf_text.split()[0])  # "1" without a decimal point is fine here
     except (ValueError, IndexError):
-        raise RecordingError(path, where["SECONDS_PER_FRAME"], f"expected a number for SECONDS_PER_FRAME, "
-                             f"found {spf_text!r}") from None
+        raise RecordingError(
+            path, where["SECONDS_PER_FRAME"], f"expected a number for SECONDS_PER_FRAME, found {spf_text!r}"
+        ) from None
     if not math.isfinite(spf) or spf <= 0:
-        raise RecordingError(path, where["SECONDS_PER_FRAME"], f"expected a positive SECONDS_PER_FRAME, found {spf}")
+        raise RecordingError(
+            path, where["SECONDS_PER_FRAME"], f"expected a positive SECONDS_PER_FRAME, found {spf}"
+        )
     units_text = need("UNITS")
     try:
         units = normalize_unit(units_text.split()[0] if units_text.split() else units_text)
@@ -192,13 +217,16 @@ def read_header(path: str | PathLike[str], fh: BinaryIO | None = None) -> Teksca
     start = as_int("START_FRAME", positive=False) if "START_FRAME" in fields else None
     end_f = as_int("END_FRAME", positive=False) if "END_FRAME" in fields else None
     if start is not None and end_f is not None and end_f < start:
-        raise RecordingError(path, where["END_FRAME"], f"expected END_FRAME >= START_FRAME, found {end_f} < {start}")
+        raise RecordingError(
+            path, where["END_FRAME"], f"expected END_FRAME >= START_FRAME, found {end_f} < {start}"
+        )
     warnings = []
     for key in ("MIRROR_ROW", "MIRROR_COL"):
         if fields.get(key, "0").strip() not in ("0", ""):
             warnings.append(f"{key} is {fields[key]}: the exported map is mirrored (orientation unverified)")
-    return TekscanHeader(fields, rows, cols, pitch, spf, units, start, end_f, data_offset, data_line, comments,
-                         warnings)
+    return TekscanHeader(
+        fields, rows, cols, pitch, spf, units, start, end_f, data_offset, data_line, comments, warnings
+    )
 
 
 # ----------------------------------------------------------------------------- cell parsing
@@ -236,8 +264,10 @@ def parse_cells(data: np.ndarray, cols: int, on_error) -> np.ndarray:
     if lengths.min() == 0:
         on_error(int(np.flatnonzero(lengths == 0)[0]) // cols, "expected a number or B, found an empty cell")
     if max_len > 24:
-        on_error(int(np.flatnonzero(lengths > 24)[0]) // cols,
-                 "expected a number or B, found a cell of more than 24 characters")
+        on_error(
+            int(np.flatnonzero(lengths > 24)[0]) // cols,
+            "expected a number or B, found a cell of more than 24 characters",
+        )
     if _decode_integers(data, seps, lengths, max_len, out):
         return out
     # Decimals, signs or bad bytes: group cells by length, decode each group as a character matrix.
@@ -254,8 +284,9 @@ def parse_cells(data: np.ndarray, cols: int, on_error) -> np.ndarray:
     return out
 
 
-def _decode_integers(data: np.ndarray, seps: np.ndarray, lengths: np.ndarray, max_len: int,
-                     out: np.ndarray) -> bool:
+def _decode_integers(
+    data: np.ndarray, seps: np.ndarray, lengths: np.ndarray, max_len: int, out: np.ndarray
+) -> bool:
     """Fast path for cells that are unsigned integers or ``B``: fill ``out``; False if any is not.
 
     Walks the cells from their last character backwards: step j adds digit × 10^(j−1) for the
@@ -305,7 +336,7 @@ def _decode_group(chars: np.ndarray, idx: np.ndarray, out: np.ndarray, on_error)
     odd = np.flatnonzero(~plain)
     sub = chars[odd]
     sub_digit = is_digit[odd]
-    is_b = (sub == _B)
+    is_b = sub == _B
     nan_rows = is_b.all(axis=1) if length == 1 else np.zeros(odd.size, bool)
     is_dot = sub == _DOT
     is_minus = sub == _MINUS
@@ -322,7 +353,7 @@ def _decode_group(chars: np.ndarray, idx: np.ndarray, out: np.ndarray, on_error)
     has_dot = is_dot.any(axis=1)
     ref = np.where(has_dot, is_dot.argmax(axis=1), length)[:, None]
     place = ref - j[None, :] - (j[None, :] < ref)
-    w = np.where(sub_digit, 10.0 ** place, 0.0)
+    w = np.where(sub_digit, 10.0**place, 0.0)
     v = np.einsum("ij,ij->i", w, np.where(sub_digit, digits[odd], 0).astype(np.float64))
     v = np.where(is_minus[:, 0], -v, v)
     v[nan_rows] = np.nan
@@ -349,8 +380,9 @@ class TekscanStream:
     ``valid_any`` (cells that were a number in some frame) are filled while iterating.
     """
 
-    def __init__(self, path: str | PathLike[str], *, calibration: float | None = None,
-                 chunk_bytes: int = CHUNK_BYTES) -> None:
+    def __init__(
+        self, path: str | PathLike[str], *, calibration: float | None = None, chunk_bytes: int = CHUNK_BYTES
+    ) -> None:
         self.path = Path(path)
         self.header = read_header(self.path)
         self.chunk_bytes = max(int(chunk_bytes), 1024)
@@ -358,7 +390,9 @@ class TekscanStream:
         if self.header.units == "raw":
             self.factor = float(calibration) if calibration is not None else 1.0
         else:
-            self.factor = float(kpa_factor(self.header.units))
+            # Force exports (N per sensel) need the sensel area; pressures ignore it.
+            area = self.header.pitch_mm[0] * self.header.pitch_mm[1]
+            self.factor = float(kpa_factor(self.header.units, area_mm2=area))
         self.frames_read = 0
         self.valid_any = np.zeros((self.header.rows, self.header.cols), dtype=bool)
         self.ended = False
@@ -395,15 +429,18 @@ class TekscanStream:
                 pending = buf[consumed:]
                 line_no += lines_used
                 yield from self._emit(block)
-            if not self.ended:
-                if pending.strip():
-                    block, _consumed, _ = self._parse(pending, line_no, True)
-                    if block is not None:
-                        yield from self._emit(block)
+            if not self.ended and pending.strip():
+                block, _consumed, _ = self._parse(pending, line_no, True)
+                if block is not None:
+                    yield from self._emit(block)
         expected = h.expected_frames
         if expected is not None and self.frames_read != expected:
-            raise RecordingError(self.path, None, f"expected END_FRAME − START_FRAME + 1 = {expected} frames, found "
-                                 f"{self.frames_read} (truncated file?)")
+            raise RecordingError(
+                self.path,
+                None,
+                f"expected END_FRAME − START_FRAME + 1 = {expected} frames, found "
+                f"{self.frames_read} (truncated file?)",
+            )
         if self.frames_read == 0:
             raise RecordingError(self.path, h.data_line, "expected at least one frame after 'ASCII_DATA @@'")
 
@@ -415,8 +452,9 @@ class TekscanStream:
             seq = numbers if prev is None else np.concatenate([[prev], numbers])
             if seq.size > 1 and not np.all(np.diff(seq) > 0):
                 k = int(np.flatnonzero(np.diff(seq) <= 0)[0])
-                raise RecordingError(self.path, None, f"expected increasing frame numbers, found {seq[k]} then "
-                                     f"{seq[k + 1]}")
+                raise RecordingError(
+                    self.path, None, f"expected increasing frame numbers, found {seq[k]} then {seq[k + 1]}"
+                )
             self._last_frame = int(numbers[-1])
         if block.marker_times is not None and np.all(np.isfinite(block.marker_times)):
             times = block.marker_times
@@ -468,17 +506,18 @@ class TekscanStream:
         if other.size:
             k = int(other[0])
             text = bytes(a[starts[k] : min(nl[k], starts[k] + 40)]).decode("latin-1")
-            self._fail(first_line + k, f"expected 'Frame N', a row of {h.cols} cells, a blank line or '@@', "
-                       f"found {text!r}")
+            self._fail(
+                first_line + k,
+                f"expected 'Frame N', a row of {h.cols} cells, a blank line or '@@', found {text!r}",
+            )
         if end_seen:
             k = int(ends_at[0])
             if not bytes(a[starts[k] : nl[k]]).rstrip(b"\r \t").startswith(b"@@"):
                 self._fail(first_line + k, "expected '@@' after the last frame")
         data_lines = np.flatnonzero(kind[:n_lines] == 0)
+        # Blocks are cut at frame markers, so rows before a block's first marker have no frame.
         if data_lines.size and (markers.size == 0 or data_lines[0] < markers[0]):
-            k = int(data_lines[0])
-            if self._last_frame is None or k < (markers[0] if markers.size else n_lines):
-                self._fail(first_line + k, "expected a 'Frame N' line before the rows of cells")
+            self._fail(first_line + int(data_lines[0]), "expected a 'Frame N' line before the rows of cells")
         # Every frame: exactly ROWS data lines right after its marker.
         frame_of = np.searchsorted(markers, data_lines, side="right") - 1
         per_frame = np.bincount(frame_of, minlength=markers.size) if markers.size else np.zeros(0, int)
@@ -486,24 +525,34 @@ class TekscanStream:
             f = int(np.flatnonzero(per_frame != h.rows)[0])
             where = first_line + int(markers[f])
             if not end_seen and eof and f == markers.size - 1 and per_frame[f] < h.rows:
-                self._fail(where, f"truncated file: frame has {per_frame[f]} of {h.rows} rows and no '@@' follows")
-            self._fail(where, f"expected {h.rows} rows of cells after this frame marker (ROWS), found {per_frame[f]}")
+                self._fail(
+                    where, f"truncated file: frame has {per_frame[f]} of {h.rows} rows and no '@@' follows"
+                )
+            self._fail(
+                where, f"expected {h.rows} rows of cells after this frame marker (ROWS), found {per_frame[f]}"
+            )
         rank = np.arange(data_lines.size) - frame_of * h.rows
         if data_lines.size and np.any(data_lines != markers[frame_of] + 1 + rank):
             k = int(np.flatnonzero(data_lines != markers[frame_of] + 1 + rank)[0])
             self._fail(first_line + int(data_lines[k]), "expected the rows of a frame on consecutive lines")
         if eof and not end_seen and markers.size == 0 and data_lines.size == 0:
-            return _Block(np.zeros(0, np.int64), None, np.zeros((0, h.rows, h.cols), np.float32), False), \
-                len(buf), n_lines
+            return (
+                _Block(np.zeros(0, np.int64), None, np.zeros((0, h.rows, h.cols), np.float32), False),
+                len(buf),
+                n_lines,
+            )
         # Bytes of the data lines (their newline included), with carriage returns dropped.
         line_len = nl[:n_lines] - starts[:n_lines] + 1
         keep = np.repeat(kind[:n_lines] == 0, line_len)
         data = a[: keep.size][keep]
         if b"\r" in buf:  # CRLF export (footPress's copies): memchr, cheaper than a numpy pass
             data = data[data != _CR]
+
         def on_error(line: int, message: str) -> None:
-            self._fail(first_line + int(data_lines[min(line, data_lines.size - 1)]) if data_lines.size else None,
-                       message)
+            self._fail(
+                first_line + int(data_lines[min(line, data_lines.size - 1)]) if data_lines.size else None,
+                message,
+            )
 
         values = parse_cells(data, h.cols, on_error).reshape(-1, h.rows, h.cols)
         numbers, times = self._markers(a, starts, nl, markers, first_line)
@@ -520,22 +569,32 @@ class TekscanStream:
             parts = text.split(b",")
             head = parts[0].split()
             if len(head) != 2 or head[0] != b"Frame":
-                self._fail(first_line + k, f"expected a frame marker 'Frame N', found {text[:40].decode('latin-1')!r}")
+                self._fail(
+                    first_line + k,
+                    f"expected a frame marker 'Frame N', found {text[:40].decode('latin-1')!r}",
+                )
             try:
                 numbers[i] = int(head[1])
                 if len(parts) > 1 and parts[1].strip():
                     times[i] = float(parts[1])
                     any_time = True
             except ValueError:
-                self._fail(first_line + k, f"expected 'Frame N[, time]', found {text[:40].decode('latin-1')!r}")
+                self._fail(
+                    first_line + k, f"expected 'Frame N[, time]', found {text[:40].decode('latin-1')!r}"
+                )
         return numbers, (times if any_time else None)
 
     def _fail(self, line: int | None, message: str):
         raise RecordingError(self.path, line, message)
 
 
-def read(path: str | PathLike[str], *, calibration: float | None = None, memmap_path: str | PathLike[str] | None = None,
-         chunk_bytes: int = CHUNK_BYTES) -> Recording:
+def read(
+    path: str | PathLike[str],
+    *,
+    calibration: float | None = None,
+    memmap_path: str | PathLike[str] | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> Recording:
     """Read a Tekscan F-Scan/Conformat ``.asf`` or I-Scan ``.csv`` export.
 
     Parameters
@@ -558,7 +617,9 @@ def read(path: str | PathLike[str], *, calibration: float | None = None, memmap_
         raise RecordingError(path, None, "memmap_path needs START_FRAME and END_FRAME in the header")
     if expected is not None and expected > 0:
         if memmap_path is not None:
-            out = np.lib.format.open_memmap(memmap_path, mode="w+", dtype=np.float32, shape=(expected, *shape_tail))
+            out = np.lib.format.open_memmap(
+                memmap_path, mode="w+", dtype=np.float32, shape=(expected, *shape_tail)
+            )
         else:
             out = np.empty((expected, *shape_tail), dtype=np.float32)
         times = np.empty(expected)
@@ -571,8 +632,9 @@ def read(path: str | PathLike[str], *, calibration: float | None = None, memmap_
         n = block.shape[0]
         if out is not None:
             if pos + n > out.shape[0]:
-                raise RecordingError(path, None, f"expected END_FRAME − START_FRAME + 1 = {expected} frames, found "
-                                     f"more")
+                raise RecordingError(
+                    path, None, f"expected END_FRAME − START_FRAME + 1 = {expected} frames, found more"
+                )
             out[pos : pos + n] = block
             times[pos : pos + n] = t  # type: ignore[index]
         else:

@@ -12,10 +12,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from solemap import sizes
-from solemap.lookup import find, where
+from solemap.lookup import find
 from solemap.web import maps
 from solemap.web.errors import ParameterError
 
@@ -153,7 +154,7 @@ def get_area(
 
 
 @router.get("/where", response_model=WhereResult, summary="Everything under a point")
-def where_point(
+async def where_point(
     u: Annotated[
         float, Query(ge=0.0, le=1.0, description="0 = back of the heel, 1 = tip of the longest toe")
     ],
@@ -168,7 +169,7 @@ def where_point(
 ) -> dict[str, Any]:
     """The areas of every layer that contain the point, most specific first within a layer."""
     foot = maps.parse_foot_size(length_mm, width_mm, shoe_size, shoe_system)
-    hits = where(u, v, side, maps.atlas())
+    hits = maps.point_index(side).where(u, v)
     layers = maps.atlas().layers
     return {
         "u": u,
@@ -217,7 +218,7 @@ def find_areas(
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "An SVG document."}},
 )
-def map_svg(
+async def map_svg(
     request: Request,
     side: MapSideParam = "both",
     layers: Annotated[
@@ -241,9 +242,10 @@ def map_svg(
     layer_ids = maps.parse_layers(layers)
     ids = maps.parse_area_ids(highlight)
     foot = maps.parse_foot_size(length_mm, width_mm, shoe_size, shoe_system)
-    rendered = request.app.state.map_renderer.render(
-        side, layer_ids, ids, foot, labels=labels, legend=legend, interactive=interactive
-    )
+    renderer = request.app.state.map_renderer
+    key = renderer.key(side, layer_ids, ids, foot, labels=labels, legend=legend, interactive=interactive)
+    # Cache hits are answered on the event loop; a render (a few hundred ms) goes to a worker thread.
+    rendered = renderer.cached(key) or await run_in_threadpool(renderer.render_key, key)
     headers = {"Cache-Control": "public, max-age=300", "ETag": rendered.etag, "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == rendered.etag:
         return Response(status_code=304, headers=headers)

@@ -9,6 +9,7 @@ still opens (the parameter is dropped and a note says so) rather than failing wi
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -24,6 +25,14 @@ router = APIRouter(include_in_schema=False)
 
 #: Searches offered as examples under the search box (each one finds areas in the atlas).
 SEARCH_EXAMPLES: tuple[str, ...] = ("kidney", "lower back", "heel pain", "big toe")
+
+#: How the scale form names the foot-size parameters in messages.
+FIELD_NAMES: dict[str, str] = {
+    "length_mm": "Foot length",
+    "width_mm": "Width at the ball",
+    "shoe_size": "Shoe size",
+    "shoe_system": "Shoe-size system",
+}
 
 
 def _number(raw: str | None) -> float | None:
@@ -57,6 +66,7 @@ def map_page(
 ) -> HTMLResponse:
     """The interactive foot map."""
     notes: list[str] = []
+    state_foot = {"length_mm": "", "width_mm": "", "shoe_size": "", "shoe_system": ""}
     try:
         side_value = maps.parse_side(side)
     except ParameterError:
@@ -69,10 +79,17 @@ def map_page(
         foot = maps.parse_foot_size(
             _number(length_mm), _number(width_mm), _number(shoe_size), shoe_system or None
         )
+        state_foot = {
+            "length_mm": length_mm or "",
+            "width_mm": width_mm or "",
+            "shoe_size": shoe_size or "",
+            "shoe_system": shoe_system or "",
+        }
     except (ValueError, ParameterError) as exc:
-        foot_error = f"{exc.param.replace('_', ' ')} {exc.message}" if isinstance(exc, ParameterError) else (
-            "Foot length, width and shoe size must be numbers."
-        )
+        if isinstance(exc, ParameterError):
+            foot_error = f"{FIELD_NAMES.get(exc.param, exc.param)} {exc.message}."
+        else:
+            foot_error = "Foot length, width and shoe size must be numbers."
         foot = maps.parse_foot_size()
 
     selected = None
@@ -93,13 +110,18 @@ def map_page(
         except ValueError:
             results = []
 
-    # Without JavaScript the server draws the highlight; with it, map.js restyles the same SVG.
-    highlight = tuple(dict.fromkeys(r["id"] for r in results if not r["off_sole"]))
+    # The map itself comes from /api/map.svg, rendered once per parameter set and kept compressed:
+    # map.js inlines it (interactive, restyled for search hits); without JavaScript an <img> shows
+    # the same picture with the hits highlighted by the renderer. Inlining it here instead would
+    # mean compressing a few hundred kB of SVG again for every page view.
+    map_params: dict[str, str] = {"side": side_value, "layers": ",".join(layer_ids)}
+    map_params.update({k: v for k, v in state_foot.items() if v})
+    map_url = "/api/map.svg?" + urlencode({**map_params, "interactive": "true"})
+    highlight = list(dict.fromkeys(r["id"] for r in results if not r["off_sole"]))
     if selected is not None:
-        highlight = (*highlight, selected.id)
-    svg = request.app.state.map_renderer.svg(
-        side_value, layer_ids, highlight, foot, labels=True, legend=True, interactive=True
-    )
+        highlight.append(selected.id)
+    static_params = {**map_params, "highlight": ",".join(highlight)} if highlight else map_params
+    static_url = "/api/map.svg?" + urlencode(static_params)
 
     at = maps.atlas()
     layer_rows = []
@@ -120,10 +142,7 @@ def map_page(
         "layers": list(layer_ids),
         "q": query,
         "area": area if selected is not None else "",
-        "length_mm": length_mm or "",
-        "width_mm": width_mm or "",
-        "shoe_size": shoe_size or "",
-        "shoe_system": shoe_system or "",
+        **state_foot,
     }
     boot = {
         "state": state,
@@ -138,7 +157,8 @@ def map_page(
         "map.html",
         {
             "state": state,
-            "svg": svg,
+            "map_url": map_url,
+            "static_map_url": static_url,
             "layers": layer_rows,
             "layer_names": layer_names,
             "results": results,

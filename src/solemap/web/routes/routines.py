@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Match, Mount
 
 from solemap.routines import AnswerStore, RoutineError, get_routine, load_catalog, load_routines, load_safety
 from solemap.routines.plan import TRADITION_NOTE, describe
@@ -42,6 +43,34 @@ def _screen_result(request: Request) -> ScreenResult:
     except SafetyError:
         # A damaged answers file counts as unanswered: the user simply answers again.
         return load_safety().evaluate({})
+
+
+def _same_origin(request: Request) -> None:
+    """Refuse a form posted from another site (browsers send Origin with every cross-site POST)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        expected = f"{request.url.scheme}://{request.headers.get('host', '')}"
+        if origin.rstrip("/") != expected:
+            raise HTTPException(403, "this form can only be sent from solemap's own pages")
+
+
+def _has_diary(request: Request) -> bool:
+    """Whether this app stores sessions (the diary feature answers POST /api/diary/sessions)."""
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/diary/sessions",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [],
+    }
+    for route in request.app.router.routes:
+        if isinstance(route, Mount):
+            continue
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            return True
+    return False
 
 
 def _routine_or_404(routine_id: str):
@@ -92,6 +121,7 @@ def safety_page(request: Request, saved: int = 0) -> Response:
 
 @router.post("/routines/safety", include_in_schema=False)
 async def safety_submit(request: Request) -> Response:
+    _same_origin(request)
     form = await request.form()
     screen = load_safety()
     answers: dict[str, bool] = {}
@@ -112,6 +142,34 @@ async def safety_submit(request: Request) -> Response:
     return RedirectResponse(f"/routines/{target}", status_code=303)
 
 
+@router.get("/routines/build", include_in_schema=False)
+def builder_page(request: Request) -> Response:
+    from solemap.atlas import load_atlas
+
+    atlas = load_atlas()
+    groups = []
+    for layer in sorted(atlas.layers.values(), key=lambda layer: layer.order):
+        items = []
+        for area in atlas.areas.values():
+            if area.layer != layer.id or area.is_line:
+                continue
+            where = f" ({area.location})" if area.off_sole and area.location else ""
+            only = f" — {area.side} foot only" if area.side != "both" else ""
+            items.append([area.id, f"{area.name}{where}{only}"])
+        if items:
+            groups.append({"label": layer.name, "items": items})
+    catalog = load_catalog()
+    data = {
+        "area_groups": groups,
+        "tools": [[t.id, t.name] for t in catalog.tools],
+        "techniques": [[t.id, t.name] for t in catalog.techniques],
+        "default_area": "anat-medial-longitudinal-arch",
+    }
+    return render_page(
+        request, "routines/build.html", {"data": data, "evidence_names": EVIDENCE_NAMES}, active="routines"
+    )
+
+
 @router.get("/routines/{routine_id}", include_in_schema=False)
 def player_page(request: Request, routine_id: str) -> Response:
     routine = _routine_or_404(routine_id)
@@ -129,6 +187,7 @@ def player_page(request: Request, routine_id: str) -> Response:
             "tradition_note": TRADITION_NOTE,
             "rules": load_safety().session_rules,
             "evidence_names": EVIDENCE_NAMES,
+            "diary": _has_diary(request),
         },
         active="routines",
     )
@@ -207,6 +266,6 @@ async def api_check(request: Request) -> dict[str, Any]:
             routine = load_routine_file(path)
         except RoutineError as exc:
             raise HTTPException(
-                422, {"message": "the routine does not validate", "problems": exc.problems}
+                422, {"message": "The routine does not validate", "problems": exc.problems}
             ) from None
     return {"ok": True, "id": routine.id, "title": routine.title, "total_s": routine.total_s}

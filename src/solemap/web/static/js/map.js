@@ -18,7 +18,13 @@
   const searchInput = document.getElementById("q");
 
   const FOOT_KEYS = ["length_mm", "width_mm", "shoe_size", "shoe_system"];
-  const SIDE_TEXT = { both: "Both feet", left: "Left foot only", right: "Right foot only" };
+  const FIELD_NAMES = {
+    length_mm: "Foot length",
+    width_mm: "Width at the ball",
+    shoe_size: "Shoe size",
+    shoe_system: "Shoe-size system",
+  };
+  const SIDE_TEXT = { both: "on both feet", left: "left foot only", right: "right foot only" };
   const state = Object.assign({}, boot.state);
   let geometry = boot.geometry;
   let matches = [];
@@ -100,6 +106,7 @@
     if (!response.ok) {
       const error = new Error(body.message || body.detail || "request failed (" + response.status + ")");
       error.status = response.status;
+      error.details = Array.isArray(body.detail) ? body.detail : [];
       throw error;
     }
     return body;
@@ -122,21 +129,23 @@
     layerCaption.textContent = state.layers.length ? state.layers.map(layerName).join(", ") : "outline only";
   }
 
-  async function reloadMap() {
-    const request = ++mapRequest;
-    const params = new URLSearchParams({
-      side: state.side,
-      layers: state.layers.join(","),
-      labels: "true",
-      legend: "true",
-      interactive: "true",
-    });
+  function mapUrl() {
+    const params = new URLSearchParams({ side: state.side, layers: state.layers.join(",") });
     footParams(params);
+    params.set("interactive", "true");
+    return "/api/map.svg?" + params.toString();
+  }
+
+  // Fetch the map picture (and, unless it is the first load, the foot's geometry) and inline it.
+  async function reloadMap(options) {
+    const initial = options && options.initial;
+    const request = ++mapRequest;
     figure.setAttribute("aria-busy", "true");
     try {
       const [response, foot] = await Promise.all([
-        fetch("/api/map.svg?" + params.toString()),
-        getJson("/api/foot?" + footParams(new URLSearchParams({ side: state.side })).toString()),
+        // The first load uses the URL the page preloads, so the request is already under way.
+        fetch(initial ? figure.dataset.src : mapUrl()),
+        initial ? null : getJson("/api/foot?" + footParams(new URLSearchParams({ side: state.side })).toString()),
       ]);
       if (!response.ok) throw new Error("map request failed (" + response.status + ")");
       const text = await response.text();
@@ -145,11 +154,13 @@
       const fresh = document.importNode(doc.documentElement, true);
       const old = svgRoot();
       if (old) old.replaceWith(fresh); else figure.prepend(fresh);
-      geometry = foot.geometry;
-      footSizeText.textContent = foot.description;
+      if (foot) {
+        geometry = foot.geometry;
+        footSizeText.textContent = foot.description;
+      }
       decorateSvg();
       applyHighlights();
-      if (lastPoint && lastPoint.side in geometry.offsets) drawPointMarker(lastPoint);
+      if (lastPoint && lastPoint.side in geometry.extents) drawPointMarker(lastPoint);
       updateCaption();
     } catch (error) {
       footError.textContent = "The map could not be updated: " + error.message;
@@ -162,6 +173,8 @@
     const svg = svgRoot();
     if (!svg) return;
     svg.setAttribute("focusable", "false");
+    // role="img" would hide the focusable areas from screen readers (an image has no parts).
+    svg.setAttribute("role", "group");
     svg.querySelectorAll(".area").forEach((node) => {
       // The renderer marks areas focusable; keep this as a fallback for older SVGs.
       if (!node.hasAttribute("tabindex")) node.setAttribute("tabindex", "0");
@@ -259,18 +272,28 @@
     return table[key][i] * (1 - f) + table[key][i + 1] * f;
   }
 
+  // Where the renderer put each foot: the drawn sole spans the outline envelope, so its bounding
+  // box gives the horizontal offset of that foot's view frame inside its group.
+  function footOffset(group, side) {
+    const sole = group.querySelector("path.sole");
+    if (!sole || !geometry.extents[side]) return null;
+    return sole.getBBox().x - geometry.extents[side][0];
+  }
+
   // Client pixel -> (side, u, v): SVG user units are mm of the view frame, shifted per foot.
   function pointOnSole(clientX, clientY) {
     const svg = svgRoot();
     if (!svg) return null;
-    for (const side of Object.keys(geometry.offsets)) {
+    for (const side of Object.keys(geometry.extents)) {
       const group = svg.querySelector("#foot-" + side);
       if (!group) continue;
+      const offset = footOffset(group, side);
+      if (offset === null) continue;
       const pt = svg.createSVGPoint();
       pt.x = clientX;
       pt.y = clientY;
       const local = pt.matrixTransform(group.getScreenCTM().inverse());
-      const viewX = local.x - geometry.offsets[side];
+      const viewX = local.x - offset;
       const xMm = geometry.length_mm - local.y;
       const yMm = side === "right" ? viewX : -viewX;
       const u = xMm / geometry.length_mm;
@@ -368,20 +391,19 @@
 
   // ---- detail panel ---------------------------------------------------------------------------
 
-  function sideText(area, requested) {
-    if (area.off_sole) return "Off the sole";
-    if (area.side === "both") return requested ? (requested === "left" ? "Left foot" : "Right foot") + " (on both feet)" : "Both feet";
+  function sideText(area) {
+    if (area.off_sole) return "off the sole";
     return SIDE_TEXT[area.side] || area.side;
   }
 
-  function renderDetail(detail, requestedSide) {
+  function renderDetail(detail) {
     const old = document.getElementById("area-detail");
     if (old) old.remove();
     const heading = el("h2", { id: "area-title", tabindex: "-1", text: detail.name });
     const card = el("div", { class: "card area-detail", id: "area-detail", "aria-labelledby": "area-title" },
       el("div", { class: "close-row" },
         el("button", { type: "button", class: "secondary", id: "panel-close", "aria-label": "Close details", text: "Close" })),
-      el("p", { class: "panel-kicker", text: detail.layer_name + " · " + sideText(detail, requestedSide) }),
+      el("p", { class: "panel-kicker", text: detail.layer_name + " · " + sideText(detail) }),
       heading,
       el("div", { class: "panel-meta" }, evidenceBadge(detail.evidence, detail.evidence_name)),
       el("p", {
@@ -461,8 +483,7 @@
       state.layers = checkedLayers();
       await reloadMap();
     }
-    const requestedSide = /-(left|right)$/.test(id) ? id.match(/-(left|right)$/)[1] : null;
-    const heading = renderDetail(detail, requestedSide);
+    const heading = renderDetail(detail);
     applyHighlights();
     syncUrl();
     announce(detail.name + ", " + detail.layer_name + ", " + detail.evidence_name + ". Details shown.");
@@ -526,6 +547,7 @@
       state.layers = checkedLayers();
       syncUrl();
       reloadMap();
+      if (state.q) renderResults(state.q, matches);
     } else if (target.name === "side") {
       state.side = target.value;
       lastPoint = null;
@@ -555,7 +577,10 @@
       el("button", {
         type: "button", "data-area": m.id, "aria-pressed": String(m.id === baseId(state.area || "")),
       }, el("span", { text: m.name + (m.off_sole ? " (" + (m.location || "off the sole") + ")" : "") }),
-      el("span", { class: "result-layer", text: m.layer_name }))))));
+      el("span", {
+        class: "result-layer",
+        text: m.layer_name + (!m.off_sole && !state.layers.includes(m.layer) ? " · layer hidden, click to show" : ""),
+      }))))));
   }
 
   async function runSearch(query, options) {
@@ -576,7 +601,6 @@
       resultsBox.replaceChildren(el("p", { class: "form-error", text: error.message }));
       return;
     }
-    renderResults(state.q, matches);
     // If none of the hits is on a visible layer, show the layer of the best one on the sole.
     const onSole = matches.filter((m) => !m.off_sole);
     if (!opts.fromUrl && onSole.length && !onSole.some((m) => state.layers.includes(m.layer))) {
@@ -584,6 +608,7 @@
       state.layers = checkedLayers();
       await reloadMap();
     }
+    renderResults(state.q, matches);
     applyHighlights();
     syncUrl();
     announce(resultsBox.querySelector(".results-summary").textContent);
@@ -628,7 +653,11 @@
     try {
       await getJson("/api/foot?" + params.toString());
     } catch (error) {
-      footError.textContent = error.message.replace(/^query parameter /, "");
+      // Name the field as the form does, not as the API does.
+      const first = error.details[0];
+      footError.textContent = first && FIELD_NAMES[first.loc[1]]
+        ? FIELD_NAMES[first.loc[1]] + " " + first.msg.replace(/^Input should be/, "should be") + "."
+        : error.message;
       return;
     }
     footError.textContent = "";
@@ -655,8 +684,9 @@
 
   // ---- start ---------------------------------------------------------------------------------------
 
-  decorateSvg();
-  applyHighlights();
-  if (state.q) runSearch(state.q, { fromUrl: true });
-  if (state.area) selectArea(state.area, { showLayer: false });
+  (async function start() {
+    await reloadMap({ initial: true });
+    if (state.q) await runSearch(state.q, { fromUrl: true });
+    if (state.area) selectArea(state.area, { showLayer: false });
+  })();
 })();

@@ -1,6 +1,6 @@
 // The browser player: draws the session engine's state every frame and turns keys, buttons and
 // pain ratings into engine commands. All timing lives in engine.js; this file only displays it.
-import { Pacer, SessionEngine, scaledClock } from "./engine.js";
+import { Pacer, SessionEngine, isoUtc, scaledClock } from "./engine.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("player");
@@ -15,7 +15,7 @@ const cleared = root.dataset.cleared === "true";
 const VERDICTS = {
   ok: (r) => `Pain ${r.value}/10 — fine, carry on.`,
   "ease-off": (r) => `Pain ${r.value}/10 is above this step's limit of ${r.ceiling}: ease off — less weight, or move off the spot.`,
-  stop: (r) => `Pain ${r.value}/10: stop here. Press End to finish, or Start to carry on very gently.`,
+  stop: (r) => `Pain ${r.value}/10: stop here. Press End to finish, or Resume to carry on very gently.`,
 };
 
 function makePacer() {
@@ -123,6 +123,13 @@ function handle(events) {
 function finish() {
   releaseWakeLock();
   const record = engine.record();
+  if (speed !== 1) {
+    // A sped-up clock runs ahead of real time; a demo session is stored as if it ended just now.
+    const shift = Date.parse(record.ended_at) - Date.now();
+    for (const key of ["started_at", "ended_at"]) {
+      record[key] = isoUtc((Date.parse(record[key]) - shift) / 1000);
+    }
+  }
   root.dataset.record = JSON.stringify(record);
   const done = record.steps_done.length;
   $("summary-title").textContent = record.outcome === "finished" ? "Session finished — well done" : "Session ended early";
@@ -134,6 +141,31 @@ function finish() {
   $("summary-text").textContent = text;
   $("summary").hidden = false;
   speak(record.outcome === "finished" ? "Session finished. Well done." : "Session ended.");
+}
+
+async function saveToDiary() {
+  const button = $("btn-save");
+  button.disabled = true;
+  $("save-status").textContent = "Saving…";
+  try {
+    const token = (await (await fetch("/api/diary/csrf", { credentials: "same-origin" })).json()).token;
+    const response = await fetch("/api/diary/sessions", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": token },
+      body: root.dataset.record,
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.status !== 201) throw new Error(body.message || body.detail || `status ${response.status}`);
+    $("save-status").textContent = "Saved in your diary. ";
+    const link = document.createElement("a");
+    link.href = "/diary";
+    link.textContent = "Open the diary";
+    $("save-status").append(link);
+  } catch (err) {
+    $("save-status").textContent = `Not saved: ${err.message}. You can try again.`;
+    button.disabled = false;
+  }
 }
 
 function render() {
@@ -204,6 +236,7 @@ $("btn-toggle").addEventListener("click", () => command("toggle"));
 $("btn-next").addEventListener("click", () => command("next"));
 $("btn-back").addEventListener("click", () => command("back"));
 $("btn-stop").addEventListener("click", () => command("quit"));
+if ($("btn-save")) $("btn-save").addEventListener("click", saveToDiary);
 $("class-toggle").addEventListener("click", () => setClassMode(!document.body.classList.contains("class-mode")));
 for (const btn of document.querySelectorAll(".pain-button")) {
   btn.addEventListener("click", () => reportPain(Number(btn.dataset.pain)));
