@@ -150,3 +150,46 @@ def test_charts_exports_and_session_api(client: TestClient, db_url: str) -> None
         assert "attachment" in response.headers["content-disposition"]
     assert client.get("/diary/export/file", params={"format": "pdf", "section": "graphs"}).status_code == 400
     assert client.get("/diary/export").status_code == 200
+
+
+def test_manual_session_and_function_forms(client: TestClient, db_url: str) -> None:
+    token = token_of(client)
+    page = client.get("/diary")
+    routine = re.search(r'<select name="routine" required>\s*<option value="([^"]+)"', page.text)
+    assert routine, "the session form lists no routines"
+    assert client.post("/diary/session", data={"routine": routine.group(1)}).status_code == 403
+    response = client.post(
+        "/diary/session",
+        data={
+            "csrf_token": token,
+            "routine": routine.group(1),
+            "minutes": "12",
+            "steps": "3",
+            "abandoned": "on",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    bad = client.post("/diary/function", data={"csrf_token": token, "activity": "stairs", "score": "12"})
+    assert bad.status_code == 400 and "score: must be from 0" in bad.text
+    ok = client.post(
+        "/diary/function",
+        data={"csrf_token": token, "activity": "stairs", "score": "7"},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    db = Database.open(db_url)
+    try:
+        diary = Diary(db)
+        [session] = diary.sessions()
+        assert (session.routine_id, session.duration_s, session.steps_done, session.outcome) == (
+            routine.group(1),
+            720.0,
+            3,
+            "abandoned",
+        )
+        assert [(f.activity, f.score) for f in diary.function_scores()] == [("stairs", 7)]
+    finally:
+        db.dispose()
+    listing = client.get("/diary").text
+    assert "function · stairs" in listing and "stopped early" in listing

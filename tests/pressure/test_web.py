@@ -115,6 +115,7 @@ def test_page_scrub_steps_and_draw(browser_page, out_dir, sample_file):
     page.wait_for_selector("g[data-region=toes]")
     page.fill("#pt-region-name", "heel_box")
     page.click("#pt-draw")
+    page.locator("#pt-mask").scroll_into_view_if_needed()
     box = page.locator("#pt-mask").bounding_box()
     for fx, fy in ((0.3, 0.85), (0.7, 0.85), (0.5, 0.95)):
         page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])

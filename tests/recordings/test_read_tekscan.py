@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solemap.recordings import RecordingError, read_recording
 from solemap.recordings.readers import tekscan
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def backend(request, monkeypatch) -> str:
+    """Run every test with the numba cell parser and with the pure-numpy one."""
+    if request.param == "numpy":
+        monkeypatch.setattr(tekscan, "_compiled", lambda: None)
+    else:
+        assert tekscan._compiled() is not None, "numba is a dependency of solemap (pyproject.toml)"
+    return request.param
 
 
 def make_asf(
@@ -211,7 +221,12 @@ def test_memory_is_bounded_by_the_block_not_the_file(tmp_path) -> None:
     assert peak < 0.5 * out_bytes, f"peak {peak / 1e6:.1f} MB for a {out_bytes / 1e6:.1f} MB output"
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     shape=st.tuples(st.integers(1, 6), st.integers(1, 9), st.integers(1, 7)),
     seed=st.integers(0, 2**31 - 1),

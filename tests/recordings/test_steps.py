@@ -80,3 +80,11 @@ def test_pedar_insoles_never_fully_unload_but_steps_are_found(shared_recordings)
         assert len(steps) >= 5
         durations = np.array([s.n_frames for s in steps]) / rec.sample_rate_hz
         assert np.all((durations > 0.4) & (durations < 1.2))  # walking stance phases, s
+
+
+def test_quiet_standing_noise_is_not_cut_into_steps():
+    rng = np.random.default_rng(0)
+    force = 343.0 + rng.normal(0, 3, 2000)  # half of 70 kg with sensor noise
+    assert detect_steps(force) == []
+    # pressuRe's rule alone (no range check) would find "steps" in the noise.
+    assert len(detect_steps(force, min_frames=1, min_range_fraction=0.0)) >= 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solemap.routines.engine import Block, SessionEngine, SessionRecord
 from solemap.routines.pacer import Pacer
@@ -264,11 +266,58 @@ def test_engine_breath_follows_active_time(engine: SessionEngine, clock: FakeClo
 
 @pytest.mark.parametrize(
     "seconds,duration,clock",
-    [(0, "0 s", "0:00"), (45, "45 s", "0:45"), (60, "1 min", "1:00"), (90, "1 min 30 s", "1:30"),
-     (59.2, "59 s", "1:00"), (870, "14 min 30 s", "14:30")],
+    [
+        (0, "0 s", "0:00"),
+        (45, "45 s", "0:45"),
+        (60, "1 min", "1:00"),
+        (90, "1 min 30 s", "1:30"),
+        (59.2, "59 s", "1:00"),
+        (870, "14 min 30 s", "14:30"),
+    ],
 )
 def test_time_texts(seconds: float, duration: str, clock: str) -> None:
     from solemap.routines.plan import clock_text, duration_text
 
     assert duration_text(seconds) == duration
     assert clock_text(seconds) == clock  # a countdown rounds up: 0:00 only when time is up
+
+
+COMMANDS = ("update", "pause", "resume", "toggle", "next", "back", "pain")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(COMMANDS), st.floats(0, 30, allow_nan=False), st.integers(0, 10)),
+        max_size=40,
+    )
+)
+def test_engine_invariants_under_random_use(script: list[tuple[str, float, int]]) -> None:
+    """Whatever the user presses and however irregularly the front end polls, time only moves
+    forward while running, never while paused, and the record adds up."""
+    clock = FakeClock()
+    engine = SessionEngine("demo", blocks(), clock)
+    engine.start()
+    before = engine.active_s()
+    for command, advance, pain in script:
+        status = engine.status
+        clock.advance(advance)
+        if status == "paused":
+            assert engine.active_s() == before  # a paused clock does not move
+        if command == "pain":
+            if engine.status in ("running", "paused"):
+                engine.report_pain(pain)
+        else:
+            getattr(engine, command)()
+        now = engine.active_s()
+        assert now >= before - 1e-9
+        state = engine.state()
+        assert 0 <= state.block_elapsed_s <= state.block_duration_s + 1e-9
+        before = now
+    engine.quit()
+    record = engine.record()
+    assert not set(record.steps_done) & set(record.steps_skipped)
+    assert set(record.steps_done) | set(record.steps_skipped) <= {"a", "b", "c"}
+    assert 0 <= record.duration_s <= (record.ended_at - record.started_at).total_seconds() + 1e-6
+    if not any(command == "back" for command, _, _ in script):
+        assert record.duration_s <= engine.total_s + 1e-9  # only going back repeats time

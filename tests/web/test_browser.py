@@ -135,6 +135,11 @@ def test_search_kidney_highlights_areas_on_both_feet(browser_page: Any, output_d
     assert results.get_by_role("button", name=re.compile("^Kidney")).count() == 1
     assert "q=kidney" in page.url
     page.screenshot(path=str(output_dir / "web-search-kidney.png"), full_page=False)
+    # The share button copies the address of this view.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy link to this view").click()
+    expect(page.locator("#share-status")).to_contain_text("Link copied")
+    assert page.evaluate("navigator.clipboard.readText()") == page.url
     # A shared link restores the search.
     page.goto(page.url)
     page.wait_for_selector("#map svg .area.is-match", state="attached")
@@ -164,6 +169,12 @@ def test_keyboard_alone_reaches_an_area_and_opens_it(browser_page: Any) -> None:
     page.locator("#area-detail").wait_for()
     name = page.locator("#area-detail h2").inner_text()
     assert label.startswith(name)
+    assert "area=" in page.url
+    # Escape closes the details and leaves the focus where it was.
+    page.keyboard.press("Escape")
+    expect(page.locator("#area-detail")).to_have_count(0)
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == label
+    assert "area=" not in page.url
     assert page.errors == []
 
 
@@ -180,9 +191,10 @@ def test_scale_to_my_foot_with_a_shoe_size(browser_page: Any) -> None:
     text = page.locator("#foot-size").inner_text()
     length = float(re.search(r"Foot (\d+) mm long", text).group(1))
     assert 276 <= length <= 283  # (44 - 2) × 6.667 mm = 280 mm
-    # An impossible length is refused with a message, and the map stays as it was.
+    # An impossible length is refused with a message, and the map stays as it was (Enter in the
+    # field applies the size, it does not search).
     page.get_by_label("Foot length (mm)", exact=True).fill("20")
-    page.get_by_role("button", name="Apply").click()
+    page.keyboard.press("Enter")
     expect(page.locator("#foot-error")).to_contain_text("Foot length must be between 120 and 360 mm")
     assert "EU size 44" in page.locator("#foot-size").inner_text()
     assert page.errors == [] or all("422" in e for e in page.errors)

@@ -154,12 +154,13 @@ def peaks(
     if population is not None:
         if not population.is_dir():
             fail(f"{population}: not a folder")
+        from solemap.recordings import read_recording
         from solemap.recordings.batch import find_recordings
 
         results, skipped = [], []
         for path in find_recordings(population):
             try:
-                results.append(strain_peaks(_read(path), metric=metric))
+                results.append(strain_peaks(read_recording(path), metric=metric))
             except (RecordingError, RegistrationError, ValueError) as exc:
                 skipped.append({"file": str(path), "error": str(exc)})
         pop = {"recordings": len(results), "skipped": skipped,

@@ -18,6 +18,7 @@ per-region curves. Everything else works on the per-frame curves (T × regions),
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -157,13 +158,17 @@ def _register(
         return register_layout(lay.positions_mm, lay.areas_mm2, foot)  # type: ignore[arg-type]
     assert recording.pitch_mm is not None
     forced = foot_side or (side if side in ("left", "right") else None)
-    return register_footprint(
+    reg = register_footprint(
         footprint,
         recording.pitch_mm,
-        side=forced,
+        side=forced,  # type: ignore[arg-type]
         axis_deg=axis_deg,
         seen_from=seen_from,  # type: ignore[arg-type]
     )
+    if foot_side is None and forced is not None and axis_deg is None:
+        # The file named the side; the rest came from the footprint.
+        reg = dataclasses.replace(reg, method="footprint (side from the file)")
+    return reg
 
 
 def _window_metrics(

@@ -62,7 +62,7 @@ def find_recordings(study_dir: str | os.PathLike[str]) -> list[Path]:
             p = Path(dirpath, name)
             if not name.startswith(".") and p.suffix.lower() in known:
                 out.append(p)
-    return out
+    return sorted(out)
 
 
 def analyse_file(

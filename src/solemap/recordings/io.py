@@ -182,7 +182,13 @@ def read_recording(
             )
     reader = get_reader(format)
     _check_options(p, format, reader, options)
-    rec = reader(p, **options)
+    try:
+        rec = reader(p, **options)
+    except RecordingError:
+        raise
+    except ValueError as exc:
+        # Validation of the assembled Recording (core.py) speaks of arrays; name the file too.
+        raise RecordingError(p, None, str(exc)) from None
     if side is not None:
         rec = _apply_side(p, rec, side)
     return rec

@@ -1,8 +1,8 @@
 """Region masks of a recording: which sensels or sensors lie in which area of an atlas layer.
 
 A registered side (:class:`~solemap.recordings.registration.Registration`) gives every sensel
-centre a (u, v) position; :class:`solemap.lookup.LabelRaster` then tells, exactly, which areas of
-the layer contain it. Overlapping layers (reflexology, anatomy) give a sensel several areas. The
+centre a (u, v) position; the layer's areas (as :class:`solemap.lookup.LabelRaster` lists them)
+then tell, by an exact point-in-polygon test, which areas contain it. Overlapping layers (reflexology, anatomy) give a sensel several areas. The
 result is a :class:`~solemap.recordings.metrics.RegionWeights` with weight 1 for a sensel whose
 centre lies in the area and 0 otherwise (pressuRe's default of whole sensors; fractional
 weights by overlap are the subject of issue 10). Computed once per recording side.
@@ -11,6 +11,7 @@ weights by overlap are the subject of issue 10). Computed once per recording sid
 from __future__ import annotations
 
 import numpy as np
+import shapely
 
 from solemap.atlas import load_atlas
 from solemap.lookup import LabelRaster
@@ -54,7 +55,13 @@ def region_weights(
     if layer not in atlas.layers:
         raise LayerError(f"unknown layer {layer!r}; layers: {', '.join(atlas.layers)}")
     raster = LabelRaster.for_layer(layer, registration.side)
-    member = raster.membership(registration.u, registration.v)
+    u = np.asarray(registration.u, dtype=np.float64).reshape(-1)
+    v = np.asarray(registration.v, dtype=np.float64).reshape(-1)
+    # Exact point-in-polygon on the layer's own geometries: a recording has at most a few thousand
+    # sensels, for which this takes milliseconds.
+    member = np.zeros((u.size, len(raster.area_ids)), dtype=bool)
+    for k, geom in enumerate(raster.geometries):
+        member[:, k] = shapely.contains_xy(geom, u, v)
     if valid is not None:
         ok = np.asarray(valid, dtype=bool).reshape(-1)
         if ok.shape[0] != member.shape[0]:

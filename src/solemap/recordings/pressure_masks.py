@@ -746,6 +746,7 @@ def analyze_with_mask(
     partial: bool = False,
     contact_kpa: float = 0.0,
     min_step_frames: int = 10,
+    backend: str = "numba",
 ) -> Any:
     """The tidy metrics table (side, step, region, metric, value, unit) of a recording under a
     mask, per step — pressuRe's ``mask_analysis`` for all its metrics at once.
@@ -757,6 +758,8 @@ def analyze_with_mask(
         the web page; None: detected per side (:func:`solemap.recordings.steps.detect_steps`);
         a side with no steps is measured over the whole recording (step ``<NA>``).
     partial : fractional sensor weights instead of whole sensors (pressuRe's default).
+    backend : per-frame kernel of :func:`~solemap.recordings.metrics.region_curves`; ``"numpy"``
+        needs no compilation (the first numba call of a process compiles for seconds).
     """
     import pandas as pd
 
@@ -773,7 +776,7 @@ def analyze_with_mask(
         n_cells = area_m2.size
         positions = np.zeros((n_cells, 2))
         curves = region_curves(iter_chunks(data, max(16, (2 << 20) // (4 * n_cells))), data.shape[0], weights,
-                               area_m2, positions, contact_kpa=contact_kpa)
+                               area_m2, positions, contact_kpa=contact_kpa, backend=backend)  # type: ignore[arg-type]
         if steps is not None and side in steps:
             windows = [(k + 1, int(a), int(b)) for k, (a, b) in enumerate(steps[side])]
         elif steps is None:

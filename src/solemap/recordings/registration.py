@@ -197,12 +197,15 @@ def _linear(theta: float, mirror: bool) -> np.ndarray:
     return _rot(theta) @ d
 
 
-def _soft_iou(params, pts, printed, model, mirror, pitch, fixed_theta):
+def _soft_iou(params, pts, printed, model, mirror, pitch, fixed_theta, log_s_range):
     if fixed_theta is None:
         theta, tx, ty, log_s = params
     else:
         tx, ty, log_s = params
         theta = fixed_theta
+    # The grid shows nothing beyond its edges, so a model grown past them loses nothing there;
+    # keep the size near what the print's length says (see _fit).
+    excess = max(0.0, log_s_range[0] - log_s, log_s - log_s_range[1])
     s = math.exp(log_s)
     foot = pts @ _linear(theta, mirror).T + np.array([tx, ty])
     mx = (foot[:, 0] / s - model.x0) / _SDF_STEP_MM
@@ -212,7 +215,7 @@ def _soft_iou(params, pts, printed, model, mirror, pitch, fixed_theta):
     m = 1.0 / (1.0 + np.exp(np.clip(d / (0.5 * pitch), -50, 50)))
     inter = float(np.sum(m * printed))
     union = float(np.sum(m + printed - m * printed))
-    return -inter / union if union > 0 else 0.0
+    return (-inter / union if union > 0 else 0.0) + 5.0 * excess
 
 
 def _principal(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -241,6 +244,9 @@ def _heel_first(pts: np.ndarray, centre: np.ndarray, axis: np.ndarray) -> bool:
 def _fit(pts, printed, pitch, mirror, theta0, centre, length0, fixed_theta):
     model = _model()
     s0 = max(length0, 1.0) / model.length
+    # The print runs from the heel to the toes, so the foot is about as long as the print: allow
+    # 15 % shorter (a print over-reaching by a sensel) to 35 % longer (toes that did not load).
+    log_s_range = (math.log(0.85 * s0), math.log(1.35 * s0))
     # Start: the print centroid onto the (scaled) model centroid.
     lin = _linear(theta0, mirror)
     t0 = model.centroid * s0 - lin @ centre
@@ -254,7 +260,7 @@ def _fit(pts, printed, pitch, mirror, theta0, centre, length0, fixed_theta):
     res = optimize.minimize(
         _soft_iou,
         x0,
-        args=(pts, printed, model, mirror, pitch, fixed_theta),
+        args=(pts, printed, model, mirror, pitch, fixed_theta, log_s_range),
         method="Nelder-Mead",
         options={"initial_simplex": simplex, "xatol": 1e-4, "fatol": 1e-6, "maxiter": 1500},
     )
@@ -449,6 +455,8 @@ def register_layout(
         raise RegistrationError(f"a layout needs at least 3 sensor positions (S, 2), got {pos.shape}")
     if side not in ("left", "right"):
         raise RegistrationError(f"a layout needs a known side, got {side!r}")
+    if not (np.all(np.isfinite(pos)) and np.all(np.isfinite(areas))):
+        raise RegistrationError("the sensor layout is unknown (no sensor positions or areas in the file)")
     if np.ptp(pos[:, 0]) <= 0:
         raise RegistrationError("the sensor layout has no extent along the insole (placeholder layout?)")
     half = 0.5 * np.sqrt(areas)

@@ -15,11 +15,13 @@ A sum of smooth bumps on the loaded footprint (:func:`solemap.outline.sole_uv` w
 ``footprint=True``: the medial arch off the ground): a heel blob (u ≈ 0.10), a low lateral midfoot
 band, five metatarsal heads along the oblique ball line (MTH1 at u = 0.74, MTH5 21 mm behind it,
 foot-shape.md §2.1), the hallux and the lesser toes, on a low base over the whole print. Each foot
-carries half the body weight; the heel share of the load is ``heel_fraction`` (default 0.60, and
-the peaks come out near heel ≈ 139 kPa and forefoot ≈ 88 kPa: Cavanagh PR, Rodgers MM, Iiboshi A
-1987, Foot Ankle 7:262, via ``../shared/domain/mechanics.md`` §2, marked unverified there). The
-mean over the print comes out near body weight / contact area ≈ 25–31 kPa for 70 kg (mechanics.md
-§2, derived). A slow anteroposterior sway (0.2 Hz, ± ``sway_fraction`` of the heel share) moves
+carries half the body weight; the heel share of the load is ``heel_fraction`` (default 0.60, as
+reported for quiet standing together with peaks of heel ≈ 139 kPa and forefoot ≈ 88 kPa: Cavanagh
+PR, Rodgers MM, Iiboshi A 1987, Foot Ankle 7:262, via ``../shared/domain/mechanics.md`` §2, marked
+unverified there). For 70 kg on the 5.08 mm grid the simulated peaks are ≈ 140 kPa at the heel and
+≈ 70 kPa under the metatarsal heads (lower than 88 kPa because a 5 mm sensel averages the peak
+away), and the mean over sensels above 5 kPa ≈ 27 kPa, inside body weight / contact area ≈ 25–31
+kPa (mechanics.md §2, derived). A slow anteroposterior sway (0.2 Hz, ± ``sway_fraction`` of the heel share) moves
 the centre of pressure a few millimetres, as in quiet standing.
 
 Ball contact model

@@ -10,7 +10,10 @@ The rule is pressuRe's ``threshold_event`` (``../shared/domain/pressure-metrics.
 3. an FO before the first FS and an FS without a later FO are dropped (partial steps at the ends);
 4. steps shorter than ``min_frames`` frames are dropped (pressuRe default 10);
 5. (addition) a swing shorter than ``min_gap_frames`` between two contacts is treated as noise on
-   the force curve and the two contacts are merged (default 0 = pressuRe's behaviour).
+   the force curve and the two contacts are merged (default 0 = pressuRe's behaviour);
+6. (addition) a curve whose range is less than ``min_range_fraction`` of its maximum never
+   unloads (quiet standing, a ball pressed in place): it has no steps. pressuRe's automatic
+   threshold would otherwise cut its noise into "steps".
 
 Missing frames (NaN force) are neither above nor below the threshold, so a gap never starts or
 ends a step by itself. Insoles may never unload completely (a few newtons of offset), which is why
@@ -67,6 +70,7 @@ def detect_steps(
     *,
     min_frames: int = 10,
     min_gap_frames: int = 0,
+    min_range_fraction: float = 0.5,
 ) -> list[Step]:
     """Contacts (steps) in a whole-foot force curve.
 
@@ -76,6 +80,7 @@ def detect_steps(
     threshold : ``"auto"`` or a force in N (see the module docstring).
     min_frames : shortest step kept, in frames (pressuRe default 10).
     min_gap_frames : swings shorter than this merge the neighbouring contacts (0 = never).
+    min_range_fraction : no steps when (max − min) < this × max of the curve (0 = pressuRe).
 
     Returns the steps in time order, numbered 1 … n. An empty list when the foot never both
     strikes and leaves (e.g. quiet standing). Raises :class:`StepError` when the whole curve lies
@@ -86,6 +91,8 @@ def detect_steps(
     finite = f[np.isfinite(f)]
     if finite.min() > thr:
         raise StepError(f"the force never drops below the threshold {thr:.2f} N")
+    if finite.max() - finite.min() < min_range_fraction * finite.max():
+        return []
     above = f > thr
     below = f < thr
     # Comparisons with NaN are False on both sides, so a missing frame is neither.

@@ -191,13 +191,18 @@ class SessionEngine:
         self._skipped: set[int] = set()
         self.pain_reports: list[PainReport] = []
         self.total_s = sum(b.duration_s for b in self.blocks)
+        # _remaining[i]: seconds from the start of block i to the end of the session.
+        self._remaining = [sum(b.duration_s for b in self.blocks[i:]) for i in range(len(self.blocks))]
 
     # -- time ---------------------------------------------------------------------------------
     def active_s(self) -> float:
         """Seconds of running time so far (pauses excluded)."""
         if self._run_since is None:
             return self._active_before
-        return self._active_before + max(0.0, self._clock() - self._run_since)
+        raw = self._active_before + max(0.0, self._clock() - self._run_since)
+        # Between the end of the last block and the next update() the session is over: time stops
+        # there, so a late poll can never see more time than the session holds.
+        return min(raw, self._block_start + self._remaining[self.index])
 
     @property
     def block(self) -> Block:

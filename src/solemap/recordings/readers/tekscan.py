@@ -15,11 +15,13 @@ GallVp/footPress ``Example Data/FrasP01L.asf`` @ 58cf661):
 * Frame times: the I-Scan marker's relative time when present, else (k − START_FRAME) × period.
 
 Speed and memory: the data section is read in blocks of ``chunk_bytes`` cut at frame markers;
-each block is parsed with a handful of numpy passes over its bytes (cells are grouped by their
-length and decoded as digit matrices), never line by line in Python, and written straight into the
-output array — a preallocated float32 array, or a ``.npy`` memory map (``memmap_path=``) so files
-larger than RAM need only one block in memory. :class:`TekscanStream` yields the blocks for
-callers that analyse chunk by chunk.
+numpy passes classify its lines (markers, rows, blanks) and check the frame structure; the cells
+are decoded by a compiled single-pass parser (``_tekscan_kernel``, numba), or, without numba or
+when that parser meets anything unexpected, by numpy passes that group the cells by length and
+decode them as digit matrices and that name the bad line — never line by line in Python. Each
+block is written straight into the output array — a preallocated float32 array, or a ``.npy``
+memory map (``memmap_path=``) so files larger than RAM need only one block in memory.
+:class:`TekscanStream` yields the blocks for callers that analyse chunk by chunk.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from os import PathLike
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -230,7 +233,17 @@ def read_header(path: str | PathLike[str], fh: BinaryIO | None = None) -> Teksca
 
 
 # ----------------------------------------------------------------------------- cell parsing
-def parse_cells(data: np.ndarray, cols: int, on_error) -> np.ndarray:
+@cache
+def _compiled():
+    """The numba parser module, or None where numba is unavailable (compiles on first use)."""
+    try:
+        from solemap.recordings.readers import _tekscan_kernel
+    except ImportError:
+        return None
+    return _tekscan_kernel
+
+
+def parse_cells(data: np.ndarray, cols: int, on_error, n_lines: int | None = None) -> np.ndarray:
     """Decode lines of ``cols`` comma-separated cells from a uint8 byte array into float32.
 
     Parameters
@@ -244,7 +257,16 @@ def parse_cells(data: np.ndarray, cols: int, on_error) -> np.ndarray:
     -------
     (n_lines * cols,) float32; ``B`` cells are NaN. Numbers: optional ``-``, digits, optional
     ``.`` and digits (the forms Tekscan writes).
+
+    With ``n_lines`` given and numba available, a compiled single-pass parser runs first; the numpy
+    path below (a few vectorised passes) runs when it is unavailable or finds a problem, and is the
+    one that explains errors.
     """
+    kernel = _compiled() if n_lines is not None else None
+    if kernel is not None:
+        fast = kernel.parse(data, cols, n_lines)
+        if fast is not None:
+            return fast
     seps = np.flatnonzero((data == _COMMA) | (data == _NL))
     n_cells = seps.size
     out = np.empty(n_cells, dtype=np.float32)
@@ -554,7 +576,7 @@ class TekscanStream:
                 message,
             )
 
-        values = parse_cells(data, h.cols, on_error).reshape(-1, h.rows, h.cols)
+        values = parse_cells(data, h.cols, on_error, n_lines=int(data_lines.size)).reshape(-1, h.rows, h.cols)
         numbers, times = self._markers(a, starts, nl, markers, first_line)
         used_lines = n_lines + (1 if end_seen else 0)
         consumed = len(buf) if end_seen or eof else int(starts[n_lines])

@@ -168,8 +168,8 @@ def _overview(request: Request, error: str | None = None, status_code: int = 200
         "since": since,
         "until": until,
         "summary": analysis.summary(entries, sessions),
-        "recent": list(reversed(entries[-12:])),
-        "recent_sessions": list(reversed(sessions[-8:])),
+        "recent": _recent(entries, sessions, diary.function_scores(period.since, period.until)),
+        "routines": _routine_choices(),
         "today_first_step": todays[-1] if todays else None,
         "calendar": analysis.session_calendar(sessions, since, until),
         "comparison": analysis.compare_before_after(entries, changes[-1].day) if changes else None,
@@ -180,6 +180,24 @@ def _overview(request: Request, error: str | None = None, status_code: int = 200
         "chart_query": urlencode({"profile": diary.profile, "since": since, "until": until}),
     }
     return _page(request, "diary/index.html", context, status_code)
+
+
+def _recent(
+    entries: list[Any], sessions: list[Any], functions: list[Any], limit: int = 15
+) -> list[dict[str, Any]]:
+    """The latest entries of every kind, newest first, as rows for the page."""
+    rows = [{"kind": "pain", "at": e.recorded_at, "item": e} for e in entries]
+    rows += [{"kind": "session", "at": s.started_at, "item": s} for s in sessions]
+    rows += [{"kind": "function", "at": f.recorded_at, "item": f} for f in functions]
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    return rows[:limit]
+
+
+def _routine_choices() -> list[tuple[str, str]]:
+    """(id, title) of the shipped routines, for the manual session form."""
+    from solemap.routines import load_routines
+
+    return [(rid, loaded.routine.title) for rid, loaded in load_routines().items()]
 
 
 @router.get("/diary", include_in_schema=False)
@@ -234,6 +252,43 @@ def _draw(
         },
         status_code,
     )
+
+
+@router.post("/diary/session", include_in_schema=False)
+async def log_session(request: Request) -> Response:
+    """A session typed in by hand (the player stores its own through the JSON API)."""
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))  # type: ignore[arg-type]
+    profile = _profile(request, form.get("profile"))  # type: ignore[arg-type]
+    minutes = str(form.get("minutes") or "").strip()
+    try:
+        duration = float(minutes) * 60 if minutes else None
+    except ValueError:
+        return _overview(request, f"minutes: must be a number, got {minutes!r}", 400)
+    try:
+        session_id = _diary(request, profile).log_session(
+            form.get("routine"),
+            duration_s=duration,
+            steps_done=form.get("steps") or 0,
+            outcome="abandoned" if form.get("abandoned") == "on" else "finished",
+            note=form.get("note") or None,
+        )
+    except DiaryError as exc:
+        return _overview(request, str(exc), _error_status(exc))
+    return _redirect("/diary", profile=profile, saved=f"session:{session_id}")
+
+
+@router.post("/diary/function", include_in_schema=False)
+async def log_function(request: Request) -> Response:
+    """A patient-specific function score: one activity, 0 (cannot) to 10 (as before)."""
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))  # type: ignore[arg-type]
+    profile = _profile(request, form.get("profile"))  # type: ignore[arg-type]
+    try:
+        entry_id = _diary(request, profile).log_function(form.get("activity"), form.get("score"))
+    except DiaryError as exc:
+        return _overview(request, str(exc), _error_status(exc))
+    return _redirect("/diary", profile=profile, saved=f"function:{entry_id}")
 
 
 @router.get("/diary/draw", include_in_schema=False)

@@ -9,8 +9,8 @@ still opens (the parameter is dropped and a note says so) rather than failing wi
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse

@@ -250,7 +250,8 @@ def _analyze(trial: Trial, req: AnalyzeRequest) -> dict[str, Any]:
 
     try:
         mask = req.mask if isinstance(req.mask, str) else PressureMask.from_geojson(req.mask, where="mask")
-        table = analyze_with_mask(trial.recording, mask, steps=req.steps, partial=req.partial)
+        # numpy kernel: an interactive request should not wait for a JIT compilation
+        table = analyze_with_mask(trial.recording, mask, steps=req.steps, partial=req.partial, backend="numpy")
     except (MaskError, RegistrationError, ValueError) as exc:
         raise HTTPException(422, str(exc)) from None
     rows = []

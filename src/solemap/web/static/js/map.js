@@ -213,7 +213,6 @@
       node.classList.toggle("is-dimmed", anyMatch && !isMatch && !selected.has(node));
       // The renderer's own emphasis (server-side highlight) is replaced by these classes.
       node.classList.remove("highlight", "dimmed");
-      if (node.dataset.baseOpacity === undefined) node.dataset.baseOpacity = node.getAttribute("fill-opacity") || "";
     });
   }
 
@@ -447,7 +446,7 @@
     if (detail.sources && detail.sources.length) {
       card.appendChild(el("section", { class: "sources" }, el("h3", { text: "Sources" }),
         el("ul", {}, detail.sources.map((s) => el("li", {},
-          s.url ? el("a", { href: s.url, rel: "noopener noreferrer", text: s.citation }) : s.citation,
+          /^https?:\/\//.test(s.url || "") ? el("a", { href: s.url, rel: "noopener noreferrer", text: s.citation }) : s.citation,
           s.note ? el("span", { class: "muted", text: " — " + s.note }) : null)))));
     }
     panelIntro.hidden = true;
@@ -499,22 +498,42 @@
     syncUrl();
   }
 
-  figure.addEventListener("click", (event) => {
+  const phone = window.matchMedia("(max-width: 760px)");
+
+  figure.addEventListener("click", async (event) => {
     const node = event.target.closest(".area");
     const point = pointOnSole(event.clientX, event.clientY);
-    if (node) selectArea(node.id.replace(/^area-/, ""), { keepPoint: true, showLayer: false });
-    if (point) lookupPoint(point);
+    const pending = [];
+    if (node) pending.push(selectArea(node.id.replace(/^area-/, ""), { keepPoint: true, showLayer: false }));
+    if (point) pending.push(lookupPoint(point));
     else if (!node) {
       const old = document.getElementById("point-card");
       if (old) old.remove();
     }
+    // On a phone the details sit under the map: bring them into view after a tap.
+    if (pending.length && phone.matches) {
+      await Promise.all(pending);
+      document.getElementById("panel").scrollIntoView({ behavior: "smooth", block: "start" });
+    }
   });
+
+  let openedFrom = null; // the map area whose details were opened from the keyboard
 
   figure.addEventListener("keydown", (event) => {
     const node = event.target.closest(".area");
     if (!node || (event.key !== "Enter" && event.key !== " ")) return;
     event.preventDefault();
+    openedFrom = node;
     selectArea(node.id.replace(/^area-/, ""), { showLayer: false });
+  });
+
+  // Escape closes the details and puts the focus back on the area they were opened from.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !document.getElementById("area-detail")) return;
+    const inMapOrPanel = event.target.closest && (event.target.closest("#panel") || event.target.closest("#map"));
+    if (!inMapOrPanel) return;
+    closeDetail();
+    if (openedFrom && openedFrom.isConnected) openedFrom.focus();
   });
 
   document.getElementById("panel").addEventListener("click", (event) => {
@@ -675,11 +694,29 @@
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    // Enter in a field submits with the form's first button (Search) as submitter, so the field
+    // that has the focus decides too.
     const submitter = event.submitter;
-    const inScale = submitter ? submitter.id === "scale-apply" : document.activeElement &&
-      document.activeElement.closest("details.scale");
+    const active = document.activeElement;
+    const inScale = (submitter && submitter.id === "scale-apply") ||
+      Boolean(active && active.closest && active.closest("details.scale"));
     if (inScale) applyFoot(readFootInputs());
     else runSearch(searchInput.value);
+  });
+
+  // ---- share -----------------------------------------------------------------------------------------
+
+  const shareButton = document.getElementById("share-link");
+  const shareStatus = document.getElementById("share-status");
+  shareButton.hidden = false; // only useful with JavaScript, so shown by it
+  shareButton.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      shareStatus.textContent = "Link copied: it opens this same view.";
+    } catch (error) {
+      // No clipboard (e.g. an insecure origin): show the address so it can be copied by hand.
+      shareStatus.textContent = window.location.href;
+    }
   });
 
   // ---- start ---------------------------------------------------------------------------------------

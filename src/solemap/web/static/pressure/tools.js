@@ -225,8 +225,9 @@
     drawMask();
   });
   $("pt-mask").addEventListener("pointerup", () => { state.drag = null; });
-  $("pt-mask").addEventListener("click", (ev) => {
-    if (!state.drawing || state.drag) return;
+  // Corners are added on pointerdown (a click may be lost when the picture is redrawn under it).
+  $("pt-mask").addEventListener("pointerdown", (ev) => {
+    if (!state.drawing || state.drag || ev.button !== 0) return;
     state.drawing.rings[0].push(svgPoint(ev));
     $("pt-finish").disabled = state.drawing.rings[0].length < 3;
     drawMask();

@@ -66,11 +66,15 @@ export class SessionEngine {
     this._skipped = new Set();
     this.painReports = [];
     this.totalS = this.blocks.reduce((sum, b) => sum + b.duration_s, 0);
+    // _remaining[i]: seconds from the start of block i to the end of the session.
+    this._remaining = this.blocks.map((_, i) => this.blocks.slice(i).reduce((sum, b) => sum + b.duration_s, 0));
   }
 
   activeS() {
     if (this._runSince === null) return this._activeBefore;
-    return this._activeBefore + Math.max(0.0, this._clock() - this._runSince);
+    const raw = this._activeBefore + Math.max(0.0, this._clock() - this._runSince);
+    // Between the end of the last block and the next update() the session is over: time stops there.
+    return Math.min(raw, this._blockStart + this._remaining[this.index]);
   }
 
   get block() { return this.blocks[this.index]; }

@@ -140,6 +140,7 @@ function finish() {
   }
   $("summary-text").textContent = text;
   $("summary").hidden = false;
+  $("summary").scrollIntoView({ behavior: "smooth", block: "nearest" });
   speak(record.outcome === "finished" ? "Session finished. Well done." : "Session ended.");
 }
 
@@ -184,12 +185,14 @@ function render() {
     $("session-time").textContent = `${clockText(state.elapsed_s)} / ${clockText(state.total_s)}`;
     const b = state.breath;
     $("breath-circle").style.transform = `scale(${0.35 + 0.65 * b.level})`;
-    $("breath-word").textContent = state.status === "paused" ? "Paused"
-      : `${b.phase === "inhale" ? "Breathe in" : "Breathe out"} ${Math.ceil(b.remaining_s)}`;
+    const over = { paused: "Paused", finished: "Done", abandoned: "Ended" }[state.status];
+    $("breath-word").textContent = over
+      || `${b.phase === "inhale" ? "Breathe in" : "Breathe out"} ${Math.ceil(b.remaining_s)}`;
     $("breath-word").dataset.phase = b.phase;
   }
   const live = state.status === "running" || state.status === "paused";
-  $("btn-toggle").textContent = state.status === "running" ? "Pause" : state.status === "paused" ? "Resume" : "Start";
+  $("btn-toggle").textContent = { running: "Pause", paused: "Resume", finished: "Done", abandoned: "Ended" }[state.status]
+    || "Start";
   $("btn-toggle").disabled = !cleared || state.status === "finished" || state.status === "abandoned";
   for (const id of ["btn-back", "btn-next", "btn-stop"]) $(id).disabled = !live;
   for (const btn of document.querySelectorAll(".pain-button")) btn.disabled = !live;
