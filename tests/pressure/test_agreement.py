@@ -28,10 +28,12 @@ def pressure_steps(force: list[float], min_frames: int = 10) -> list[tuple[int, 
         fo = fo[1:]
     if len(fs) > len(fo):
         fs = fs[:-1]
-    return [(s, e) for s, e in zip(fs, fo) if not e - s < min_frames]
+    return [(s, e) for s, e in zip(fs, fo, strict=False) if not e - s < min_frames]
 
 
-def by_hand(p: list[list[float]], areas_m2: list[float], sensors: list[int], first: int, last: int) -> dict[str, float]:
+def by_hand(
+    p: list[list[float]], areas_m2: list[float], sensors: list[int], first: int, last: int
+) -> dict[str, float]:
     """pressuRe's five metrics for one step (frames first…last inclusive) and one region;
     ``p`` and ``areas_m2`` as plain Python lists so that nothing vectorised is involved."""
     frames = range(first, last + 1)
@@ -40,8 +42,13 @@ def by_hand(p: list[list[float]], areas_m2: list[float], sensors: list[int], fir
     force = [sum(p[t][i] * areas_m2[i] * 1000.0 for i in sensors) for t in frames]
     fti = sum((force[k] + force[k + 1]) / 2.0 * DT for k in range(len(force) - 1))  # pracma::trapz
     active_area = sum(areas_m2[i] for i in sensors if max(p[t][i] for t in frames) > 0)
-    return {"peak_pressure": peak, "pti_peak": pti_1, "fti": fti, "pti_mean": fti / active_area / 1000.0,
-            "max_force": max(force)}
+    return {
+        "peak_pressure": peak,
+        "pti_peak": pti_1,
+        "fti": fti,
+        "pti_mean": fti / active_area / 1000.0,
+        "max_force": max(force),
+    }
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
@@ -65,12 +72,24 @@ def test_pedar_mask1_metrics_agree(pedar, side):
     steps = detect_steps(np.nansum(p.astype(np.float64) * areas, axis=1) * 1000.0)
     curves = region_curves(iter_chunks(p, 256), p.shape[0], weights, areas, pedar.layout(side).positions_mm)
     p_list, a_list = p.astype(np.float64).tolist(), areas.tolist()
-    lists = {"hindfoot": range(0, 26), "midfoot": range(26, 54), "forefoot": range(54, 82), "toes": range(82, 99)}
+    lists = {
+        "hindfoot": range(0, 26),
+        "midfoot": range(26, 54),
+        "forefoot": range(54, 82),
+        "toes": range(82, 99),
+    }
     for st in steps[:3]:  # three steps × four regions × five metrics, each by hand
         window = st.frames()
         smax = np.nanmax(p[window], axis=0)
-        got = summarize(curves.force_n[window], curves.contact_area_m2[window], curves.peak_kpa[window], smax,
-                        weights.weights, areas, DT)
+        got = summarize(
+            curves.force_n[window],
+            curves.contact_area_m2[window],
+            curves.peak_kpa[window],
+            smax,
+            weights.weights,
+            areas,
+            DT,
+        )
         for k, region in enumerate(weights.region_ids):
             want = by_hand(p_list, a_list, list(lists[region]), st.start, st.stop)
             for name, value in want.items():

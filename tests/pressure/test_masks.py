@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from solemap.recordings import Recording
-from solemap.recordings.pressure_masks import MaskError, PressureMask, automask, load_mask, make_mask, pedar_mask
+from solemap.recordings.pressure_masks import (
+    MaskError,
+    PressureMask,
+    automask,
+    load_mask,
+    make_mask,
+    pedar_mask,
+)
 
 
 def test_pedar_mask1_sensor_numbers(pedar):
@@ -17,7 +24,11 @@ def test_pedar_mask1_sensor_numbers(pedar):
     # hindfoot 1–26, midfoot 27–54, forefoot 55–82, toes 83–99 (pressure-metrics.md)
     assert m.region_ids == ("hindfoot", "midfoot", "forefoot", "toes")
     assert [np.flatnonzero(w[:, k]).tolist() for k in range(4)] == [
-        list(range(0, 26)), list(range(26, 54)), list(range(54, 82)), list(range(82, 99))]
+        list(range(0, 26)),
+        list(range(26, 54)),
+        list(range(54, 82)),
+        list(range(82, 99)),
+    ]
     assert set(np.unique(w)) == {0.0, 1.0}
     # Same numbers on the right insole.
     assert np.array_equal(m.weights(pedar, "right").weights, w)
@@ -31,8 +42,9 @@ def test_pedar_mask3_partitions_all_99_sensors(pedar):
     assert w[[2, 3, 4], 1].tolist() == [1.0, 1.0, 1.0]
     # Sensor lists are the same whether taken from the numbers or from the polygons.
     m = make_mask("pedar_mask3", pedar, "left")
-    geo = PressureMask("custom", "insole_mm", tuple(
-        type(r)(r.id, r.name, r.geometry, None) for r in m.regions))
+    geo = PressureMask(
+        "custom", "insole_mm", tuple(type(r)(r.id, r.name, r.geometry, None) for r in m.regions)
+    )
     assert np.array_equal(geo.weights(pedar, "left").weights, w)
 
 
@@ -72,7 +84,13 @@ def test_automask_simple_cuts_by_hand():
     # mm lies at y = 97.75: row 20 (y 97.5–102.5) straddles it, rows 21–29 are wholly midfoot and
     # row 19 (y 92.5–97.5) is wholly forefoot.
     fp = _rectangle_print()
-    m = automask(fp, (5.0, 5.0), "automask_simple", side="left", directions=(np.array([0.0, -1.0]), np.array([1.0, 0.0])))
+    m = automask(
+        fp,
+        (5.0, 5.0),
+        "automask_simple",
+        side="left",
+        directions=(np.array([0.0, -1.0]), np.array([1.0, 0.0])),
+    )
     rec = Recording.from_array(fp[None], sample_rate_hz=100, pitch_mm=(5.0, 5.0), side="left")
     w = m.weights(rec).weights.reshape(fp.shape[0], fp.shape[1], 3)
     rows_in = [sorted(set(np.nonzero(w[..., k])[0].tolist())) for k in range(3)]
@@ -87,7 +105,18 @@ def test_automask_simple_cuts_by_hand():
 
 def test_automask_novel_on_emed(emed):
     m = make_mask("automask_novel", emed)
-    assert m.region_ids == ("heel", "midfoot", "forefoot", "hallux", "lesser_toes", "mt1", "mt2", "mt3", "mt4", "mt5")
+    assert m.region_ids == (
+        "heel",
+        "midfoot",
+        "forefoot",
+        "hallux",
+        "lesser_toes",
+        "mt1",
+        "mt2",
+        "mt3",
+        "mt4",
+        "mt5",
+    )
     w = m.weights(emed).weights
     assert np.all(w.sum(axis=0) > 0), "every region holds sensels"
     # MT1 … MT5 split the forefoot without overlap: their fractional weights add up to its own.
@@ -101,7 +130,7 @@ def test_automask_novel_on_emed(emed):
     reg = register_side(emed, emed.sides[0])
     geoms = [r.geometry for r in m.regions]
     cents = np.array([g.centroid.coords[0] for g in geoms])
-    frame, length = axis_frame(cents, *reg_directions(reg))
+    frame, _ = axis_frame(cents, *reg_directions(reg))
     s = frame.to_local(cents)[:, 0]
     assert np.all(np.diff(s[5:]) > 0)
     assert s[3] < s[4], "hallux medial of the lesser toes"
@@ -110,14 +139,20 @@ def test_automask_novel_on_emed(emed):
 
 
 def test_geojson_round_trip(tmp_path, pedar, emed):
-    for m, rec in ((make_mask("pedar_mask2", pedar, "left"), pedar), (make_mask("automask_simple", emed), emed)):
+    for m, rec in (
+        (make_mask("pedar_mask2", pedar, "left"), pedar),
+        (make_mask("automask_simple", emed), emed),
+    ):
         path = tmp_path / f"{m.scheme}.geojson"
         m.save(path)
         back = load_mask(path)
         assert back.region_ids == m.region_ids and back.frame == m.frame and back.scheme == m.scheme
         side = rec.sides[0]
-        np.testing.assert_allclose(back.weights(rec, side, partial=True).weights,
-                                   m.weights(rec, side, partial=True).weights, atol=1e-3)
+        np.testing.assert_allclose(
+            back.weights(rec, side, partial=True).weights,
+            m.weights(rec, side, partial=True).weights,
+            atol=1e-3,
+        )
         data = json.loads(path.read_text())
         assert data["type"] == "FeatureCollection" and data["solemap_mask"]["frame"] == m.frame
 
@@ -128,10 +163,17 @@ def test_geojson_round_trip(tmp_path, pedar, emed):
         ("not json", "not a JSON file"),
         ('{"type": "Feature"}', "FeatureCollection"),
         ('{"type": "FeatureCollection", "features": []}', "non-empty"),
-        ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "a"}, '
-         '"geometry": {"type": "Point", "coordinates": [0, 0]}}]}', "expected a Polygon"),
-        ('{"type": "FeatureCollection", "solemap_mask": {"frame": "mars"}, "features": [{"type": "Feature", '
-         '"properties": {"id": "a", "sensors": [1]}, "geometry": null}]}', "frame must be"),
+        (
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "a"}, '
+            '"geometry": {"type": "Point", "coordinates": [0, 0]}}]}',
+            "expected a Polygon",
+        ),
+        (
+            '{"type": "FeatureCollection", "solemap_mask": {"frame": "mars"}, '
+            '"features": [{"type": "Feature", '
+            '"properties": {"id": "a", "sensors": [1]}, "geometry": null}]}',
+            "frame must be",
+        ),
     ],
 )
 def test_bad_mask_files(tmp_path, text, message):

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from solemap.recordings import Recording
-from solemap.recordings.pictures import MapAnimator, animate, curves_figure, footprint_svg, save_figure, sensor_figure
+from solemap.recordings.pictures import (
+    MapAnimator,
+    animate,
+    curves_figure,
+    footprint_svg,
+    save_figure,
+    sensor_figure,
+)
 from solemap.recordings.pressure_masks import make_mask
 from solemap.recordings.signals import whole_foot_curves
 
@@ -85,7 +92,7 @@ def test_gif_and_mp4(pedar, out_dir):
     assert animate(pedar, mp4, frames=slice(340, 440), every=4, fps=10) == 25
     frames = iio.imread(mp4, plugin="pyav") if _has_pyav() else np.stack(list(_ffmpeg_frames(mp4)))
     assert frames.shape[0] == 25
-    with pytest.raises(ValueError, match=".gif or .mp4"):
+    with pytest.raises(ValueError, match=r"\.gif or \.mp4"):
         animate(pedar, out_dir / "x.avi")
 
 

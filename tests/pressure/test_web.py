@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +20,9 @@ def client():
 def _upload(client, sample, name: str) -> dict:
     path = sample(name)
     with path.open("rb") as fh:
-        res = client.post("/api/pressure-tools/trials", files={"file": (name, fh, "application/octet-stream")})
+        res = client.post(
+            "/api/pressure-tools/trials", files={"file": (name, fh, "application/octet-stream")}
+        )
     assert res.status_code == 200, res.text
     return res.json()
 
@@ -36,7 +37,9 @@ def test_upload_frames_sensors_and_analysis(client, sample_file):
     assert client.get(f"/api/pressure-tools/trials/{t['token']}/frame/5000.png").status_code == 404
     sens = client.get(f"/api/pressure-tools/trials/{t['token']}/sensors", params={"side": "left"}).json()
     assert sens["frame"] == "insole_mm" and len(sens["sensors"]) == 99
-    gj = client.get(f"/api/pressure-tools/trials/{t['token']}/mask", params={"side": "left", "scheme": "pedar_mask1"}).json()
+    gj = client.get(
+        f"/api/pressure-tools/trials/{t['token']}/mask", params={"side": "left", "scheme": "pedar_mask1"}
+    ).json()
     assert [f["id"] for f in gj["features"]] == ["hindfoot", "midfoot", "forefoot", "toes"]
     # Analyse only steps 1 and 3 of the left insole with that mask.
     steps = {"left": [[s["first_frame"], s["last_frame"]] for s in left["steps"][0:3:2]], "right": []}
@@ -45,8 +48,14 @@ def test_upload_frames_sensors_and_analysis(client, sample_file):
     rows = res.json()["rows"]
     left_steps = {r["step"] for r in rows if r["side"] == "left"}
     assert left_steps == {1, 2}
-    peak = [r["value"] for r in rows if r["side"] == "left" and r["step"] == 1 and r["region"] == "hindfoot"
-            and r["metric"] == "peak_pressure"]
+    peak = [
+        r["value"]
+        for r in rows
+        if r["side"] == "left"
+        and r["step"] == 1
+        and r["region"] == "hindfoot"
+        and r["metric"] == "peak_pressure"
+    ]
     assert peak == [137.5]
 
 
@@ -57,7 +66,9 @@ def test_errors(client, sample_file):
     t = _upload(client, sample_file, "emed_test.lst")
     bad = client.post(f"/api/pressure-tools/trials/{t['token']}/analyze", json={"mask": {"type": "Feature"}})
     assert bad.status_code == 422 and "FeatureCollection" in bad.json()["detail"]
-    wrong = client.get(f"/api/pressure-tools/trials/{t['token']}/mask", params={"side": "unknown", "scheme": "pedar_mask1"})
+    wrong = client.get(
+        f"/api/pressure-tools/trials/{t['token']}/mask", params={"side": "unknown", "scheme": "pedar_mask1"}
+    )
     assert wrong.status_code == 422
 
 
@@ -70,10 +81,20 @@ def test_drawn_grid_mask_round_trip(client, tmp_path, sample_file):
     t = _upload(client, sample_file, "emed_test.lst")
     sens = client.get(f"/api/pressure-tools/trials/{t['token']}/sensors", params={"side": "unknown"}).json()
     assert sens["frame"] == "grid_mm"
-    gj = {"type": "FeatureCollection",
-          "solemap_mask": {"frame": "grid_mm", "scheme": "custom", "grid": sens["grid"]},
-          "features": [{"type": "Feature", "properties": {"id": "box"},
-                        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [40, 0], [40, 60], [0, 60], [0, 0]]]}}]}
+    gj = {
+        "type": "FeatureCollection",
+        "solemap_mask": {"frame": "grid_mm", "scheme": "custom", "grid": sens["grid"]},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "box"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[0, 0], [40, 0], [40, 60], [0, 60], [0, 0]]],
+                },
+            }
+        ],
+    }
     res = client.post(f"/api/pressure-tools/trials/{t['token']}/analyze", json={"mask": gj, "partial": True})
     assert res.status_code == 200
     path = tmp_path / "box.geojson"
@@ -123,7 +144,7 @@ def test_page_scrub_steps_and_draw(browser_page, out_dir, sample_file):
     page.wait_for_selector("g[data-region=heel_box]")
     with page.expect_download() as dl:
         page.click("#pt-save")
-    saved = json.loads(open(dl.value.path()).read())
+    saved = json.loads(Path(dl.value.path()).read_text())
     assert [f["id"] for f in saved["features"]] == ["hindfoot", "midfoot", "forefoot", "toes", "heel_box"]
     assert saved["solemap_mask"]["frame"] == "insole_mm"
     page.click("#pt-analyze")

@@ -74,7 +74,11 @@ def test_weights_sum_to_one_over_a_partition():
     rng = np.random.default_rng(3)
     polys = grid_sensel_polygons((6, 6), (1.0, 1.0))
     x_cut, y_cut = rng.uniform(1, 4, size=2)
-    parts = [shapely.box(-1, -1, x_cut, y_cut), shapely.box(x_cut, -1, 9, y_cut), shapely.box(-1, y_cut, 9, 9)]
+    parts = [
+        shapely.box(-1, -1, x_cut, y_cut),
+        shapely.box(x_cut, -1, 9, y_cut),
+        shapely.box(-1, y_cut, 9, 9),
+    ]
     w = overlap_weights(polys, parts)
     np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-12)
 

@@ -43,7 +43,7 @@ class Tmux:
             subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", key], check=True)
             time.sleep(0.15)
 
-    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 20.0) -> str:
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 45.0) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
@@ -113,11 +113,12 @@ def test_a_whole_short_routine_in_tmux(run: Callable[[str], Tmux]) -> None:
     t.keys("n")
     screen = t.wait_for(lambda s: "step 2 of 3" in s)
     assert "Quadratus plantae" in screen and "30% of your body weight" in screen
-    t.keys("p")
+    subprocess.run(["tmux", "send-keys", "-t", t.name, "Left"], check=True)  # ← is "back", not Esc
     t.wait_for(lambda s: "step 1 of 3" in s and "Right foot" in s)
-    t.keys("n", "n")
+    t.keys("n")
+    subprocess.run(["tmux", "send-keys", "-t", t.name, "Right"], check=True)
     t.wait_for(lambda s: "step 3 of 3" in s and "lower calf" in s)
-    screen = t.wait_for(lambda s: "EXIT=" in s, timeout=15)
+    screen = t.wait_for(lambda s: "EXIT=" in s)
     assert "Short test routine: finished" in screen
     assert "steps  1 of 3 done, 2 skipped" in screen
     assert "pain  1 rating(s), highest 9/10" in screen

@@ -74,9 +74,9 @@ def test_batch_on_two_workers(study: Path, tmp_path: Path) -> None:
         assert b == pytest.approx(a)
 
 
-def test_cli_batch_with_processes(study: Path, tmp_path: Path) -> None:
+def test_cli_batch_in_a_worker_process(study: Path, tmp_path: Path) -> None:
     out = tmp_path / "m.parquet"
-    res = runner.invoke(app, ["batch", str(study), "-o", str(out), "--workers", "2", "--quiet", "--no-peaks"])
+    res = runner.invoke(app, ["batch", str(study), "-o", str(out), "--workers", "1", "--quiet", "--no-peaks"])
     assert res.exit_code == 0, res.output
     assert "3 of 4 file(s) analysed" in res.output
     assert "failed: p02/day2/broken.asf" in res.output

@@ -178,10 +178,18 @@ def test_keyboard_alone_reaches_an_area_and_opens_it(browser_page: Any) -> None:
     assert page.errors == []
 
 
+def mm_from_heel(text: str) -> float:
+    return float(re.search(r"(\d+) mm from the back of the heel", text).group(1))
+
+
 def test_scale_to_my_foot_with_a_shoe_size(browser_page: Any) -> None:
     page = browser_page
     page.goto("/")
     wait_for_map(page)
+    page.locator("#map svg #area-refl-kidney-left").click(force=True)
+    position = page.locator("#point-card .point-pos")
+    position.wait_for()
+    before = mm_from_heel(position.inner_text())
     page.locator("details.scale summary").click()
     page.get_by_label("System", exact=True).select_option("eu")
     page.get_by_label("Shoe size", exact=True).fill("44")
@@ -191,6 +199,10 @@ def test_scale_to_my_foot_with_a_shoe_size(browser_page: Any) -> None:
     text = page.locator("#foot-size").inner_text()
     length = float(re.search(r"Foot (\d+) mm long", text).group(1))
     assert 276 <= length <= 283  # (44 - 2) × 6.667 mm = 280 mm
+    # The spot clicked before is now given in millimetres of the bigger foot.
+    expect(position).not_to_contain_text(f"{before:.0f} mm from")
+    after = mm_from_heel(position.inner_text())
+    assert after / before == pytest.approx(280.0 / 258.75, abs=0.02)
     # An impossible length is refused with a message, and the map stays as it was (Enter in the
     # field applies the size, it does not search).
     page.get_by_label("Foot length (mm)", exact=True).fill("20")

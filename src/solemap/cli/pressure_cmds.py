@@ -44,10 +44,16 @@ def footprint(
     file: FileArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="Picture file: .png or .svg.")],
     kind: Annotated[str, typer.Option("--kind", help="peak, mean or frame.")] = "peak",
-    frame: Annotated[int | None, typer.Option("--frame", help="Frame index (0-based) for --kind frame.")] = None,
-    layer: Annotated[list[str] | None, typer.Option("--layer", "-l", help="Atlas layer outlines (repeatable).")] = None,
+    frame: Annotated[
+        int | None, typer.Option("--frame", help="Frame index (0-based) for --kind frame.")
+    ] = None,
+    layer: Annotated[
+        list[str] | None, typer.Option("--layer", "-l", help="Atlas layer outlines (repeatable).")
+    ] = None,
     side: SideOpt = None,
-    mask: Annotated[Path | None, typer.Option("--mask", help="Draw a GeoJSON mask on the sensors instead of the map.")] = None,
+    mask: Annotated[
+        Path | None, typer.Option("--mask", help="Draw a GeoJSON mask on the sensors instead of the map.")
+    ] = None,
 ) -> None:
     """Draw a footprint (peak, mean or one frame) on the foot map, or on the sensors with a mask."""
     from solemap.recordings.pictures import footprint_svg, save_figure, sensor_figure
@@ -85,12 +91,15 @@ def footprint(
 def animate(
     file: FileArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="Animation file: .gif or .mp4.")],
-    every: Annotated[int | None, typer.Option("--every", help="Use every n-th frame (default: ≤ 25 fps).")] = None,
+    every: Annotated[
+        int | None, typer.Option("--every", help="Use every n-th frame (default: ≤ 25 fps).")
+    ] = None,
     fps: Annotated[float | None, typer.Option("--fps", help="Playback rate (default: real time).")] = None,
     start: Annotated[int, typer.Option("--start", help="First frame (0-based).")] = 0,
     stop: Annotated[int | None, typer.Option("--stop", help="Frame after the last one.")] = None,
-    layer: Annotated[str, typer.Option("--layer", "-l", help="Atlas layer outlines ('none' for the sole only).")]
-    = "pressure-regions",
+    layer: Annotated[
+        str, typer.Option("--layer", "-l", help="Atlas layer outlines ('none' for the sole only).")
+    ] = "pressure-regions",
 ) -> None:
     """Animate a trial on the foot map (GIF or MP4)."""
     from solemap.recordings.pictures import animate as animate_
@@ -98,8 +107,14 @@ def animate(
     _out(output, ("gif", "mp4"))
     rec = _read(file)
     try:
-        n = animate_(rec, output, every=every, fps=fps, frames=slice(start, stop),
-                     layer=None if layer == "none" else layer)
+        n = animate_(
+            rec,
+            output,
+            every=every,
+            fps=fps,
+            frames=slice(start, stop),
+            layer=None if layer == "none" else layer,
+        )
     except ValueError as exc:
         fail(str(exc))
     typer.echo(f"wrote {output} ({n} frames)")
@@ -123,7 +138,9 @@ def curves(
         print_json({"curves": [c.to_json() for c in items]})
     else:
         for c in items:
-            typer.echo(f"{c.side}: {len(c.steps)} steps; " + ", ".join(f"{s.start}-{s.stop}" for s in c.steps))
+            typer.echo(
+                f"{c.side}: {len(c.steps)} steps; " + ", ".join(f"{s.start}-{s.stop}" for s in c.steps)
+            )
         typer.echo(f"wrote {output}")
 
 
@@ -179,12 +196,19 @@ def indices(
 @mask_app.command("make")
 def mask_make(
     file: FileArg,
-    scheme: Annotated[str, typer.Option("--scheme", help="pedar_mask1|2|3, automask_simple, automask_novel "
-                                        "(auto-simple and auto-novel also accepted).")],
+    scheme: Annotated[
+        str,
+        typer.Option(
+            "--scheme",
+            help="pedar_mask1|2|3, automask_simple, automask_novel "
+            "(auto-simple and auto-novel also accepted).",
+        ),
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="GeoJSON mask file to write.")],
     side: SideOpt = None,
-    picture: Annotated[Path | None, typer.Option("--picture", help="Also draw the mask on the sensors (.png/.svg).")]
-    = None,
+    picture: Annotated[
+        Path | None, typer.Option("--picture", help="Also draw the mask on the sensors (.png/.svg).")
+    ] = None,
 ) -> None:
     """Build one of pressuRe's masks from a recording and save it as GeoJSON."""
     from solemap.recordings.pictures import save_figure, sensor_figure
@@ -208,9 +232,12 @@ def mask_make(
 @mask_app.command("show")
 def mask_show(
     mask: Annotated[Path, typer.Argument(help="GeoJSON mask file.")],
-    file: Annotated[Path | None, typer.Option("--recording", "-r", help="Count the sensors of this recording.")]
-    = None,
-    partial: Annotated[bool, typer.Option("--partial", help="Fractional weights (default: whole sensors).")] = False,
+    file: Annotated[
+        Path | None, typer.Option("--recording", "-r", help="Count the sensors of this recording.")
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Fractional weights (default: whole sensors).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List a mask's regions (and, with a recording, the sensor weight each region holds)."""
@@ -234,7 +261,9 @@ def mask_show(
         return
     typer.echo(f"{m.scheme} ({m.frame}{', ' + m.side if m.side else ''})")
     for row in rows:
-        typer.echo(f"  {row['id']:<18} {row['name']}" + (f"  {row['sensors']} sensors" if "sensors" in row else ""))
+        typer.echo(
+            f"  {row['id']:<18} {row['name']}" + (f"  {row['sensors']} sensors" if "sensors" in row else "")
+        )
 
 
 def register(app: typer.Typer) -> None:

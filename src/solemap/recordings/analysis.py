@@ -298,6 +298,7 @@ def _analyse_side(
         contact_kpa=contact_kpa,
         backend=backend,
         progress=tick(n_frames),
+        active=valid.reshape(-1),
     )
     cop_foot = reg.plane_to_foot(curves.cop_mm)
     cu, cv = reg.frame.mm_to_uv(cop_foot[:, 0], cop_foot[:, 1])

@@ -31,6 +31,7 @@ plane of :mod:`solemap.recordings.registration` (sensel (row, col) at (col·col_
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -42,7 +43,7 @@ from solemap.recordings.pressure_masks import _AxisFrame, automask, axis_frame, 
 from solemap.recordings.registration import Registration, register_footprint
 from solemap.recordings.weights import grid_sensel_polygons, overlap_weights
 
-__all__ = ["ArchIndex", "CPEI", "PressureGradient", "arch_index", "cpei", "peak_pressure_gradient"]
+__all__ = ["CPEI", "ArchIndex", "PressureGradient", "arch_index", "cpei", "peak_pressure_gradient"]
 
 _BIG = 1.0e4
 
@@ -88,7 +89,12 @@ class PressureGradient:
     col: int
 
     def to_json(self) -> dict:
-        return {"value": round(self.value, 4), "peak_kpa": round(self.peak_kpa, 3), "row": self.row, "col": self.col}
+        return {
+            "value": round(self.value, 4),
+            "peak_kpa": round(self.peak_kpa, 3),
+            "row": self.row,
+            "col": self.col,
+        }
 
 
 def _directions(fp: np.ndarray, pitch: tuple[float, float], axis, lateral, registration, side):
@@ -96,10 +102,14 @@ def _directions(fp: np.ndarray, pitch: tuple[float, float], axis, lateral, regis
         return np.asarray(axis, float), np.asarray(lateral, float)
     reg = registration or register_footprint(fp, pitch, side=side)
     h, lat = reg_directions(reg)
-    return (np.asarray(axis, float) if axis is not None else h), (np.asarray(lateral, float) if lateral is not None else lat)
+    return (np.asarray(axis, float) if axis is not None else h), (
+        np.asarray(lateral, float) if lateral is not None else lat
+    )
 
 
-def _frame_for(points: np.ndarray, axis: np.ndarray, lateral: np.ndarray, exact_axis: bool) -> tuple[_AxisFrame, float]:
+def _frame_for(
+    points: np.ndarray, axis: np.ndarray, lateral: np.ndarray, exact_axis: bool
+) -> tuple[_AxisFrame, float]:
     """Local (s, t) frame: along the given axis exactly, or along the print's minimum rectangle."""
     if exact_axis:
         a = axis / np.linalg.norm(axis)
@@ -157,8 +167,10 @@ def arch_index(
     corners_t = frame.to_local(squares[keep].reshape(-1, 2))[:, 1]
     t0, t1 = float(corners_t.min()), float(corners_t.max())
     third = (t1 - t0) / 3.0
-    bands = [frame.poly([(-_BIG, lo), (_BIG, lo), (_BIG, hi), (-_BIG, hi)])
-             for lo, hi in ((t0 - 1, t0 + third), (t0 + third, t0 + 2 * third), (t0 + 2 * third, t1 + 1))]
+    bands = [
+        frame.poly([(-_BIG, lo), (_BIG, lo), (_BIG, hi), (-_BIG, hi)])
+        for lo, hi in ((t0 - 1, t0 + third), (t0 + third, t0 + 2 * third), (t0 + 2 * third, t1 + 1))
+    ]
     w = overlap_weights(squares[keep], bands)
     area = pitch[0] * pitch[1]
     rear, mid, fore = (float(x) for x in w.sum(axis=0) * area)
@@ -228,7 +240,7 @@ def cpei(
     ring = np.asarray(hull.exterior.coords)
     # Medial border: the longest hull edge facing medially (it spans the arch, heel to ball).
     best, med_p, med_d = -1.0, None, None
-    for p, q in zip(ring[:-1], ring[1:], strict=True):
+    for p, q in itertools.pairwise(ring):
         d = q - p
         n = np.array([d[1], -d[0]])
         mid = 0.5 * (p + q)
@@ -248,12 +260,17 @@ def cpei(
     perp = perp / np.linalg.norm(perp)
     cross_line = shapely.LineString([m_pt - perp * _BIG, m_pt + perp * _BIG])
     exits = hull.exterior.intersection(cross_line)
-    pts = np.array([g.coords[0] for g in getattr(exits, "geoms", [exits]) if not g.is_empty and g.geom_type == "Point"])
+    pts = np.array(
+        [g.coords[0] for g in getattr(exits, "geoms", [exits]) if not g.is_empty and g.geom_type == "Point"]
+    )
     width = float(np.max((pts - m_pt) @ perp)) if pts.size else float("nan")
     cop_local = frame.to_local(cop)
     path_hit = shapely.LineString(cop_local).intersection(cross_line)
-    hits = [np.asarray(g.coords[0]) for g in getattr(path_hit, "geoms", [path_hit])
-            if not g.is_empty and g.geom_type == "Point"]
+    hits = [
+        np.asarray(g.coords[0])
+        for g in getattr(path_hit, "geoms", [path_hit])
+        if not g.is_empty and g.geom_type == "Point"
+    ]
     if not hits:
         raise ValueError("the CoP path does not cross the distal-third line")
     c_pt = hits[0]

@@ -45,7 +45,7 @@ the default) and a numpy one (matrix products for the sums, per-region ``nanmax`
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -228,26 +228,28 @@ def _numba_kernels():
     one = np.float32(1.0)
 
     @numba.njit(**opts)
-    def transpose(p, t0, tc, pt):
-        # 8 × 8 tiles: both the reads and the writes stay within a few cache lines.
-        n = p.shape[1]
+    def transpose(p, t0, tc, cols, pt):
+        # Columns ``cols`` of frames t0..t0+tc into pt (len(cols), tc), in 8 × 8 tiles so that both
+        # the reads and the writes stay within a few cache lines.
+        n = cols.size
         nb = n - n % 8
         tb_end = tc - tc % 8
         for tb in range(0, tb_end, 8):
             for i0 in range(0, nb, 8):
                 for a in range(8):
                     for b in range(8):
-                        pt[i0 + b, tb + a] = p[t0 + tb + a, i0 + b]
+                        pt[i0 + b, tb + a] = p[t0 + tb + a, cols[i0 + b]]
             for i in range(nb, n):
                 for a in range(8):
-                    pt[i, tb + a] = p[t0 + tb + a, i]
+                    pt[i, tb + a] = p[t0 + tb + a, cols[i]]
         for tt in range(tb_end, tc):
             for i in range(n):
-                pt[i, tt] = p[t0 + tt, i]
+                pt[i, tt] = p[t0 + tt, cols[i]]
 
     @numba.njit(**opts)
     def sub_chunk(
         p,
+        cols,
         t0,
         t1,
         ptr,
@@ -273,10 +275,10 @@ def _numba_kernels():
         keys,
         runs,
     ):
-        n = p.shape[1]
+        n = cols.size
         k_count = ptr.size - 1
         tc = t1 - t0
-        transpose(p, t0, tc, pt)
+        transpose(p, t0, tc, cols, pt)
         ptk = pt.view(np.int32)
         f_tot, mx, my, la_tot, c_tot = acc[0], acc[1], acc[2], acc[3], acc[4]
         s, la, cnt = acc[5], acc[6], acc[7]
@@ -388,6 +390,7 @@ def _numba_kernels():
     @numba.njit(parallel=True, nogil=True, cache=True)
     def block_kernel(
         p,
+        cols,
         ptr,
         idx,
         wa,
@@ -408,11 +411,12 @@ def _numba_kernels():
         segmax,
         sub,
     ):
-        t_count, n = p.shape
+        t_count = p.shape[0]
+        n = cols.size
         n_threads = smax.shape[0]
         n_sub = (t_count + sub - 1) // sub
         for th in numba.prange(n_threads):
-            pt = np.empty((n, sub), np.float32)
+            pt = np.empty((max(n, 1), sub), np.float32)
             acc = np.empty((8, sub), np.float32)
             keys = np.empty((2, sub), np.int32)
             runs = np.empty((sub, 3), np.int64)
@@ -421,6 +425,7 @@ def _numba_kernels():
                 t1 = min(t_count, t0 + sub)
                 sub_chunk(
                     p,
+                    cols,
                     t0,
                     t1,
                     ptr,
@@ -566,7 +571,8 @@ def region_curves(
     n_segments: int = 0,
     contact_kpa: float = 0.0,
     backend: Backend = "numba",
-    progress: callable | None = None,  # type: ignore[valid-type]
+    progress: Callable[[int], None] | None = None,
+    active: np.ndarray | None = None,
 ) -> FrameCurves:
     """Per-frame regional curves and per-sensor maxima in one pass over the data.
 
@@ -584,6 +590,8 @@ def region_curves(
     contact_kpa : a sensor is loaded when p > contact_kpa (pressuRe: 0).
     backend : ``"numba"`` (parallel kernel) or ``"numpy"``.
     progress : called with the number of frames done after each chunk.
+    active : (N,) bool, the sensors that can hold data (e.g. the recording's valid mask); the
+        others are NaN in every frame and are skipped without being read. None = all.
     """
     n = weights.n_sensors
     k = weights.n_regions
@@ -606,20 +614,32 @@ def region_curves(
     ssum = np.zeros(n)
     segmax = np.full((max(n_segments, 0), n), np.nan, np.float32)
     thr = float(contact_kpa)
+    act = np.ones(n, bool) if active is None else np.asarray(active, bool).reshape(-1)
+    if act.shape != (n,):
+        raise ValueError(f"active must have {n} entries, got {act.shape}")
+    cols = np.flatnonzero(act).astype(np.int64)
     if backend == "numba":
         import numba
 
         kernel = _numba_kernels()
-        ptr, idx, wa64 = weights.csr(area)
-        wa = wa64.astype(np.float32)
-        area32 = area.astype(np.float32)
-        ax = (area * xs).astype(np.float32)
-        ay = (area * ys).astype(np.float32)
+        ptr_all, idx_all, wa64 = weights.csr(area)
+        # Member lists in the numbering of the active sensors (inactive members never hold data).
+        compact = np.full(n, -1, np.int64)
+        compact[cols] = np.arange(cols.size)
+        keep = compact[idx_all] >= 0
+        idx = compact[idx_all][keep]
+        wa = wa64[keep].astype(np.float32)
+        counts = [int(keep[ptr_all[j] : ptr_all[j + 1]].sum()) for j in range(k)]
+        ptr = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
+        area32 = area[cols].astype(np.float32)
+        ax = (area * xs)[cols].astype(np.float32)
+        ay = (area * ys)[cols].astype(np.float32)
         n_threads = numba.get_num_threads()
+        na = cols.size
         # Per-thread accumulators (no two threads write the same cell); maxima as int32 keys.
-        smax_k = np.full((n_threads, n), np.iinfo(np.int32).min, np.int32)
-        ssum_t = np.zeros((n_threads, n))
-        segmax_k = np.full((n_threads, max(n_segments, 0), n), np.iinfo(np.int32).min, np.int32)
+        smax_k = np.full((n_threads, na), np.iinfo(np.int32).min, np.int32)
+        ssum_t = np.zeros((n_threads, na))
+        segmax_k = np.full((n_threads, max(n_segments, 0), na), np.iinfo(np.int32).min, np.int32)
     elif backend != "numpy":
         raise ValueError(f"backend must be 'numba' or 'numpy', got {backend!r}")
     done = 0
@@ -631,6 +651,7 @@ def region_curves(
         if backend == "numba":
             kernel(
                 block,
+                cols,
                 ptr,
                 idx,
                 wa,
@@ -652,6 +673,8 @@ def region_curves(
                 _SUB_FRAMES,
             )
         else:
+            if active is not None and not act.all():
+                block = np.where(act, block, np.float32(np.nan))
             _numpy_frames(
                 block, weights.weights, area, xs, ys, thr, (force, carea, peak, tforce, tarea, tpeak, cop), t0
             )
@@ -662,9 +685,10 @@ def region_curves(
     if done != n_frames:
         raise ValueError(f"chunks covered {done} frames, expected {n_frames}")
     if backend == "numba":
-        smax = _keys_to_float(smax_k.max(axis=0))
-        ssum = ssum_t.sum(axis=0)
-        segmax = _keys_to_float(segmax_k.max(axis=0)) if n_segments > 0 else segmax
+        smax[cols] = _keys_to_float(smax_k.max(axis=0))
+        ssum[cols] = ssum_t.sum(axis=0)
+        if n_segments > 0:
+            segmax[:, cols] = _keys_to_float(segmax_k.max(axis=0))
     return FrameCurves(weights.region_ids, force, carea, peak, tforce, tarea, tpeak, cop, smax, ssum, segmax)
 
 

@@ -77,8 +77,9 @@ def uv_index(recording: Recording, side: str, reg: Registration, u: np.ndarray, 
     return out
 
 
-def _uv_raster(recording: Recording, side: str, reg: Registration, values: np.ndarray,
-               nu: int = 240, nv: int = 90) -> np.ndarray:
+def _uv_raster(
+    recording: Recording, side: str, reg: Registration, values: np.ndarray, nu: int = 240, nv: int = 90
+) -> np.ndarray:
     uu, vv = np.meshgrid((np.arange(nu) + 0.5) / nu, (np.arange(nv) + 0.5) / nv, indexing="ij")
     idx = uv_index(recording, side, reg, uu, vv)
     vals = np.asarray(values, float).reshape(-1)
@@ -118,10 +119,14 @@ def footprint_svg(
         top = max((float(f.max()) for f in finite if f.size), default=1.0)
         value_range = (0.0, top)
     what = {"peak": "peak pressure", "mean": "mean pressure", "frame": f"frame {frame}"}.get(kind, kind)
-    return render_svg(
+    svg = render_svg(
         side=which, layers=list(layers), value_raster=rasters, labels=labels, legend=True,
         title=title or f"{what} (kPa)", value_label="kPa", value_range=value_range, cmap="turbo",
     )  # fmt: skip
+    # Over a footprint the layer is wanted as outlines only: a style rule (which overrides the
+    # areas' presentation attributes) clears their fill and keeps their strokes.
+    head_end = svg.index(">", svg.index("<svg")) + 1
+    return svg[:head_end] + "<style>.area{fill-opacity:0 !important}</style>" + svg[head_end:]
 
 
 # ---------------------------------------------------------------------------------- matplotlib
@@ -196,8 +201,12 @@ def sensor_figure(
     colours = cmap(norm(np.nan_to_num(vals, nan=0.0)))
     colours[~(vals > 0)] = (0.93, 0.93, 0.93, 1.0)
     valid = np.asarray(recording.valid_mask(side)).reshape(-1)
-    coll = PolyCollection([np.asarray(p, float) for p, ok in zip(polys, valid, strict=True) if ok],
-                          facecolors=colours[valid], edgecolors=(0.7, 0.7, 0.7, 0.6), linewidths=0.3)
+    coll = PolyCollection(
+        [np.asarray(p, float) for p, ok in zip(polys, valid, strict=True) if ok],
+        facecolors=colours[valid],
+        edgecolors=(0.7, 0.7, 0.7, 0.6),
+        linewidths=0.3,
+    )
     ax.add_collection(coll)
     if mask is not None:
         _draw_mask(ax, recording, side, foot, mask)
@@ -221,8 +230,11 @@ def _draw_mask(ax: Any, recording: Recording, side: str, foot: str, mask: Any) -
         def to_pic(xy: np.ndarray) -> np.ndarray:
             x, y = reg.frame.uv_to_mm(xy[:, 0], xy[:, 1])
             plane = reg.foot_to_plane(np.column_stack([x, y]))
-            return plane if recording.kind == "grid" else np.column_stack(
-                [(1 if foot == "right" else -1) * plane[:, 1], plane[:, 0]])
+            return (
+                plane
+                if recording.kind == "grid"
+                else np.column_stack([(1 if foot == "right" else -1) * plane[:, 1], plane[:, 0]])
+            )
     elif mask.frame == "insole_mm":
         sgn = 1.0 if foot == "right" else -1.0
 
@@ -233,8 +245,18 @@ def _draw_mask(ax: Any, recording: Recording, side: str, foot: str, mask: Any) -
         def to_pic(xy: np.ndarray) -> np.ndarray:
             return xy
 
-    palette = ["#000000", "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-               "#bcbd22", "#ff7f0e"]
+    palette = [
+        "#000000",
+        "#d62728",
+        "#1f77b4",
+        "#2ca02c",
+        "#9467bd",
+        "#8c564b",
+        "#e377c2",
+        "#17becf",
+        "#bcbd22",
+        "#ff7f0e",
+    ]
     for k, region in enumerate(mask.regions):
         geom = region.geometry
         if geom is None or geom.is_empty:
@@ -247,12 +269,24 @@ def _draw_mask(ax: Any, recording: Recording, side: str, foot: str, mask: Any) -
             ring = to_pic(np.asarray(part.exterior.coords))
             ax.plot(ring[:, 0], ring[:, 1], color=colour, linewidth=1.3)
         c = to_pic(np.asarray(geom.representative_point().coords))
-        ax.text(c[0, 0], c[0, 1], region.id, fontsize=6, ha="center", va="center", color=colour,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
+        ax.text(
+            c[0, 0],
+            c[0, 1],
+            region.id,
+            fontsize=6,
+            ha="center",
+            va="center",
+            color=colour,
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+        )
 
 
-def curves_figure(curves: WholeFootCurves | Sequence[WholeFootCurves], *, title: str | None = None,
-                  rejected: Sequence[int] = ()):
+def curves_figure(
+    curves: WholeFootCurves | Sequence[WholeFootCurves],
+    *,
+    title: str | None = None,
+    rejected: Sequence[int] = (),
+):
     """Force, peak pressure and contact area over time for one or more sides, each detected
     step shaded (rejected step numbers hatched grey). Returns a matplotlib Figure."""
     items = [curves] if isinstance(curves, WholeFootCurves) else list(curves)
@@ -261,8 +295,12 @@ def curves_figure(curves: WholeFootCurves | Sequence[WholeFootCurves], *, title:
     colours = {"left": "#1f77b4", "right": "#d62728"}
     for c in items:
         col = colours.get(c.side, "#333333")
-        for ax, y, lab in zip(axes, (c.force_n, c.peak_kpa, c.area_cm2),
-                              ("force (N)", "peak pressure (kPa)", "contact area (cm²)"), strict=True):
+        for ax, y, lab in zip(
+            axes,
+            (c.force_n, c.peak_kpa, c.area_cm2),
+            ("force (N)", "peak pressure (kPa)", "contact area (cm²)"),
+            strict=True,
+        ):
             ax.plot(c.times_s, y, color=col, linewidth=1.0, label=c.side)
             ax.set_ylabel(lab, fontsize=8)
         if np.isfinite(c.threshold_n):
@@ -272,8 +310,14 @@ def curves_figure(curves: WholeFootCurves | Sequence[WholeFootCurves], *, title:
             bad = st.number in rejected
             for ax in axes:
                 ax.axvspan(t0, t1, color="#999999" if bad else col, alpha=0.12, hatch="//" if bad else None)
-            axes[0].text(0.5 * (t0 + t1), np.nanmax(c.force_n) * 1.02, str(st.number), ha="center",
-                         fontsize=7, color=col)
+            axes[0].text(
+                0.5 * (t0 + t1),
+                np.nanmax(c.force_n) * 1.02,
+                str(st.number),
+                ha="center",
+                fontsize=7,
+                color=col,
+            )
     axes[-1].set_xlabel("time (s)")
     if len(items) > 1:
         axes[0].legend(fontsize=7, loc="upper right")
@@ -305,10 +349,16 @@ class MapAnimator:
     value_range : (lo, hi) kPa of the colour scale; default 0 … the trial's peak.
     """
 
-    def __init__(self, recording: Recording, *, layer: str | None = "pressure-regions", px_per_mm: float = 1.6,
-                 value_range: tuple[float, float] | None = None) -> None:
-        from PIL import Image, ImageDraw
+    def __init__(
+        self,
+        recording: Recording,
+        *,
+        layer: str | None = "pressure-regions",
+        px_per_mm: float = 1.6,
+        value_range: tuple[float, float] | None = None,
+    ) -> None:
         from matplotlib import colormaps
+        from PIL import Image, ImageDraw
 
         from solemap.atlas import load_atlas
         from solemap.outline import sole_uv
@@ -323,10 +373,9 @@ class MapAnimator:
         h = int(np.ceil(height_mm * px_per_mm / 2) * 2) + 24  # room for the time bar
         canvases: list[_FootCanvas] = []
         x_px = 0
-        outline_img = Image.new("RGBA", (1, 1))
         widths = []
         for s in order:
-            xmin, ymin, xmax, ymax = extents[s]
+            xmin, _, xmax, _ = extents[s]
             widths.append(int(np.ceil((xmax - xmin + 2 * margin) * px_per_mm)))
         w = int(np.ceil(sum(widths) / 16) * 16)
         h = int(np.ceil(h / 16) * 16)  # H.264 encoders want multiples of 16
@@ -345,15 +394,25 @@ class MapAnimator:
             idx = np.where(on, uv_index(recording, s, reg, u, v), -1)
             canvases.append(_FootCanvas(s, x_px, idx, on))
 
-            def to_px(coords: np.ndarray, fr: FootFrame = fr, xmin: float = xmin, ymin: float = ymin,
-                      x_px: int = x_px) -> list[tuple[float, float]]:
+            def to_px(
+                coords: np.ndarray,
+                fr: FootFrame = fr,
+                xmin: float = xmin,
+                ymin: float = ymin,
+                x_px: int = x_px,
+            ) -> list[tuple[float, float]]:
                 vx, vy = fr.uv_to_view(coords[:, 0], coords[:, 1])
-                return list(zip((vx - xmin + margin) * px_per_mm + x_px, (vy - ymin + margin) * px_per_mm,
-                                strict=True))
+                return list(
+                    zip(
+                        (vx - xmin + margin) * px_per_mm + x_px, (vy - ymin + margin) * px_per_mm, strict=True
+                    )
+                )
 
             geoms = [sole]
             if atlas is not None and layer is not None:
-                geoms += [a.geometry for a in atlas.areas_in(layer=layer, side=reg.side) if a.geometry is not None]
+                geoms += [
+                    a.geometry for a in atlas.areas_in(layer=layer, side=reg.side) if a.geometry is not None
+                ]
             for g in geoms:
                 for part in getattr(g, "geoms", [g]):
                     if part.geom_type == "Polygon":
@@ -392,7 +451,7 @@ class MapAnimator:
         img = (img * (1 - alpha) + self._outline[..., :3] * alpha).astype(np.uint8)
         # Time bar along the bottom: progress through the trial.
         n = self.recording.n_frames
-        done = int(round((t + 1) / max(n, 1) * w))
+        done = round((t + 1) / max(n, 1) * w)
         img[h - 10 : h - 4, :done] = (107, 91, 78)
         img[h - 10 : h - 4, done:] = (225, 220, 212)
         return img
@@ -421,7 +480,7 @@ def animate(
         raise ValueError(f"animation format must be .gif or .mp4, got {path.suffix!r}")
     anim = MapAnimator(recording, layer=layer, px_per_mm=px_per_mm, value_range=value_range)
     rate = recording.sample_rate_hz
-    every = every or max(1, int(round(rate / 25.0)))
+    every = every or max(1, round(rate / 25.0))
     fps = fps or rate / every
     sel = np.arange(recording.n_frames)[frames if frames is not None else slice(None)][::every]
     if sel.size == 0:
@@ -431,13 +490,20 @@ def animate(
 
         images = [Image.fromarray(anim.frame(int(t))) for t in sel]
         # GIF frame times are whole centiseconds; Pillow rounds the duration (ms).
-        images[0].save(path, save_all=True, append_images=images[1:], duration=int(round(1000 / fps)), loop=0,
-                       optimize=False)
+        images[0].save(
+            path,
+            save_all=True,
+            append_images=images[1:],
+            duration=round(1000 / fps),
+            loop=0,
+            optimize=False,
+        )
     else:
         import imageio.v2 as imageio
 
-        with imageio.get_writer(path, fps=fps, codec="libx264", quality=7, macro_block_size=16,
-                                pixelformat="yuv420p") as writer:
+        with imageio.get_writer(
+            path, fps=fps, codec="libx264", quality=7, macro_block_size=16, pixelformat="yuv420p"
+        ) as writer:
             for t in sel:
                 writer.append_data(anim.frame(int(t)))
     return int(sel.size)

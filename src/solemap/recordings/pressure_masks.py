@@ -64,9 +64,9 @@ __all__ = [
     "FRAMES",
     "SCHEMES",
     "MaskError",
-    "analyze_with_mask",
     "MaskRegion",
     "PressureMask",
+    "analyze_with_mask",
     "automask",
     "axis_frame",
     "load_mask",
@@ -91,7 +91,10 @@ _PEDAR_LISTS: dict[str, dict[str, tuple[str, list[int]]]] = {
         "medial_hindfoot": ("Medial hindfoot", [1, 2, 6, 7, 8, 13, 14, 15, 20, 21, 22]),
         "lateral_hindfoot": ("Lateral hindfoot", [3, 4, 5, *range(9, 13), *range(16, 20), *range(23, 27)]),
         "medial_midfoot": ("Medial midfoot", [27, 28, 29, 34, 35, 36, 41, 42, 43, 48, 49, 50, 55, 56, 57]),
-        "lateral_midfoot": ("Lateral midfoot", [*range(30, 34), *range(37, 41), *range(44, 48), *range(51, 55), 58, 59]),
+        "lateral_midfoot": (
+            "Lateral midfoot",
+            [*range(30, 34), *range(37, 41), *range(44, 48), *range(51, 55), 58, 59],
+        ),
         "mtpj1": ("MTPJ 1", [62, 63, 69, 70, 76, 77]),
         "mtpj23": ("MTPJ 2–3", [64, 65, 66, 71, 72, 73, 78, 79, 80]),
         "mtpj45": ("MTPJ 4–5", [60, 61, 67, 68, 74, 75]),
@@ -104,8 +107,8 @@ _SOURCES = {
     "pedar_mask1": "pressuRe pedar_mask1 (Telfer/pressuRe, MIT); regions after PMC9470545",
     "pedar_mask2": "pressuRe pedar_mask2 (Telfer/pressuRe, MIT); regions after doi:10.1186/1757-1146-7-18",
     "pedar_mask3": "pressuRe pedar_mask3 (Telfer/pressuRe, MIT); regions after doi:10.1186/1757-1146-7-20",
-    "automask_simple": "pressuRe automask 'automask_simple' (Telfer/pressuRe, MIT): cuts at 27 % and 55 % of length",
-    "automask_novel": "pressuRe automask 'automask_novel' (Telfer/pressuRe, MIT), modelled on novel's automask",
+    "automask_simple": "pressuRe automask 'automask_simple' (Telfer/pressuRe, MIT): cuts at 27 % and 55 %",
+    "automask_novel": "pressuRe automask 'automask_novel' (Telfer/pressuRe, MIT), after novel's automask",
 }
 
 #: Scheme name -> kind of recording it is made for.
@@ -225,7 +228,9 @@ class PressureMask:
             geoms = []
             for r in self.regions:
                 if r.geometry is None:
-                    raise MaskError(f"region {r.id!r} has no geometry and the recording has no sensor numbers")
+                    raise MaskError(
+                        f"region {r.id!r} has no geometry and the recording has no sensor numbers"
+                    )
                 geoms.append(r.geometry)
             w = overlap_weights(polys, geoms)
             if not partial:
@@ -233,7 +238,9 @@ class PressureMask:
         w = w * valid[:, None]
         return RegionWeights(self.region_ids, w)
 
-    def _sensor_polygons(self, recording: Recording, side: str, registration: Registration | None) -> np.ndarray:
+    def _sensor_polygons(
+        self, recording: Recording, side: str, registration: Registration | None
+    ) -> np.ndarray:
         if self.frame == "insole_mm":
             if recording.kind != "sensors":
                 raise MaskError("an insole_mm mask needs a discrete-sensor recording (e.g. pedar)")
@@ -249,7 +256,9 @@ class PressureMask:
             if self.grid is not None:
                 want = tuple(float(p) for p in self.grid.get("pitch_mm", pitch))
                 if not np.allclose(want, pitch, rtol=1e-6):
-                    raise MaskError(f"the mask was drawn on a grid of pitch {want} mm, the recording has {pitch} mm")
+                    raise MaskError(
+                        f"the mask was drawn on a grid of pitch {want} mm, the recording has {pitch} mm"
+                    )
             return grid_sensel_polygons(recording.shape(side), pitch)  # type: ignore[arg-type]
         # uv: sensor polygons through the registration
         reg = registration if registration is not None else register_side(recording, side)
@@ -277,8 +286,11 @@ class PressureMask:
                 {
                     "type": "Feature",
                     "id": r.id,
-                    "properties": {"id": r.id, "name": r.name,
-                                   "sensors": None if r.sensors is None else list(r.sensors)},
+                    "properties": {
+                        "id": r.id,
+                        "name": r.name,
+                        "sensors": None if r.sensors is None else list(r.sensors),
+                    },
                     "geometry": None if r.geometry is None else _rounded(mapping(r.geometry)),
                 }
             )
@@ -319,10 +331,12 @@ class PressureMask:
             if geom_data is not None:
                 try:
                     geom = shape(geom_data)
-                except Exception as exc:  # noqa: BLE001 — shapely raises several kinds
+                except Exception as exc:
                     raise MaskError(f"{where}: features[{k}] ({rid}): bad geometry: {exc}") from None
                 if geom.geom_type not in ("Polygon", "MultiPolygon"):
-                    raise MaskError(f"{where}: features[{k}] ({rid}): expected a Polygon, found {geom.geom_type}")
+                    raise MaskError(
+                        f"{where}: features[{k}] ({rid}): expected a Polygon, found {geom.geom_type}"
+                    )
                 if not geom.is_valid:
                     geom = shapely.make_valid(geom)
             sensors = props.get("sensors")
@@ -330,7 +344,9 @@ class PressureMask:
                 try:
                     sensors = tuple(int(s) for s in sensors)
                 except (TypeError, ValueError):
-                    raise MaskError(f"{where}: features[{k}] ({rid}): 'sensors' must be a list of integers") from None
+                    raise MaskError(
+                        f"{where}: features[{k}] ({rid}): 'sensors' must be a list of integers"
+                    ) from None
             if geom is None and sensors is None:
                 raise MaskError(f"{where}: features[{k}] ({rid}) has neither a geometry nor sensors")
             regions.append(MaskRegion(rid, str(props.get("name", rid)), geom, sensors))
@@ -450,7 +466,9 @@ def pedar_mask(scheme: str, recording: Recording | None = None, side: str | None
         )
         notes: tuple[str, ...] = ()
         if scheme == "pedar_mask3":
-            notes = ("lateral_hindfoot includes sensors 3-5 (pressuRe's code omits them; see docs/pressure-parity.md)",)
+            notes = (
+                "lateral_hindfoot includes sensors 3-5 (pressuRe's code omits them; docs/pressure-parity.md)",
+            )
         return PressureMask(scheme, "insole_mm", regions, None, None, _SOURCES[scheme], notes)
     outline = shapely.union_all(polys).buffer(0)
     x0, y0, x1, y1 = outline.bounds  # x heel → toe, y medial → lateral
@@ -467,7 +485,7 @@ def pedar_mask(scheme: str, recording: Recording | None = None, side: str | None
         MaskRegion("hallux", "Hallux", box(x_toes, _BIG, -_BIG, y_hal)),
         MaskRegion("lesser_toes", "Lesser toes", box(x_toes, _BIG, y_hal, _BIG)),
     )
-    notes = ("forefoot = 50-85 % of the insole length (pressuRe's polygon covers 0-85 %; see docs/pressure-parity.md)",)
+    notes = ("forefoot = 50-85 % of the insole length (pressuRe's covers 0-85 %; docs/pressure-parity.md)",)
     return PressureMask(scheme, "insole_mm", regions, None, None, _SOURCES[scheme], notes)
 
 
@@ -540,7 +558,9 @@ def _edge_line(local: np.ndarray, length: float, zones, lateral: bool) -> tuple[
     for lo, hi in zones:
         band = local[(local[:, 1] >= lo * length) & (local[:, 1] <= hi * length)]
         if band.shape[0] == 0:
-            raise MaskError("the footprint has no loaded sensels in an edge zone; cannot build automask_novel")
+            raise MaskError(
+                "the footprint has no loaded sensels in an edge zone; cannot build automask_novel"
+            )
         pts.append(band[np.argmax(band[:, 0])] if lateral else band[np.argmin(band[:, 0])])
     a, b = pts
     d = b - a
@@ -549,8 +569,15 @@ def _edge_line(local: np.ndarray, length: float, zones, lateral: bool) -> tuple[
     return a, d
 
 
-def _toe_line(fp: np.ndarray, loaded: np.ndarray, centres_local: np.ndarray, outline_local: BaseGeometry,
-              length: float, med: tuple[np.ndarray, np.ndarray], lat: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def _toe_line(
+    fp: np.ndarray,
+    loaded: np.ndarray,
+    centres_local: np.ndarray,
+    outline_local: BaseGeometry,
+    length: float,
+    med: tuple[np.ndarray, np.ndarray],
+    lat: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
     """Least-cost path (s, t points) from the medial to the lateral edge across the distal half,
     through the low-pressure valley between the toes and the metatarsal heads.
 
@@ -584,7 +611,9 @@ def _toe_line(fp: np.ndarray, loaded: np.ndarray, centres_local: np.ndarray, out
     n = int(inside.sum())
     if n < 4:
         raise MaskError("too few sensels in the distal half of the footprint for a toe line")
-    graph = coo_matrix((np.concatenate(wts), (np.concatenate(src), np.concatenate(dst))), shape=(n, n)).tocsr()
+    graph = coo_matrix(
+        (np.concatenate(wts), (np.concatenate(src), np.concatenate(dst))), shape=(n, n)
+    ).tocsr()
     node_st = st[inside]
 
     def on_edge(line: tuple[np.ndarray, np.ndarray], frac: float) -> int:
@@ -647,7 +676,9 @@ def automask(
     # Outline: convex hull of the loaded sensels themselves, so that every loaded sensel lies
     # wholly inside (pressuRe grows the hull of the centres by the sensor *area* read as a
     # distance, ≈ 0.03 mm, which leaves the edge sensels half outside; see pressure-parity.md).
-    outline = shapely.convex_hull(shapely.MultiPolygon([shapely.Polygon(q) for q in squares[loaded.reshape(-1)]]))
+    outline = shapely.convex_hull(
+        shapely.MultiPolygon([shapely.Polygon(q) for q in squares[loaded.reshape(-1)]])
+    )
 
     def band(t0: float, t1: float) -> BaseGeometry:
         return outline.intersection(frame.poly([(-_BIG, t0), (_BIG, t0), (_BIG, t1), (-_BIG, t1)]))
@@ -662,8 +693,15 @@ def automask(
             MaskRegion("midfoot", "Midfoot", mid),
             MaskRegion("forefoot", "Forefoot", fore),
         )
-        return PressureMask(scheme, "grid_mm", regions, side, {"shape": list(fp.shape), "pitch_mm": list(pitch)},
-                            _SOURCES[scheme], tuple(notes))
+        return PressureMask(
+            scheme,
+            "grid_mm",
+            regions,
+            side,
+            {"shape": list(fp.shape), "pitch_mm": list(pitch)},
+            _SOURCES[scheme],
+            tuple(notes),
+        )
 
     corners_local = frame.to_local(squares[loaded.reshape(-1)].reshape(-1, 2))
     med = _edge_line(corners_local, length, _MEDIAL_ZONES, lateral=False)
@@ -718,8 +756,15 @@ def automask(
         MaskRegion("mt5", "MT5", between("mt45", None, fore)),
     )
     notes.append(f"edge angle alpha = {math.degrees(alpha):.1f} deg")
-    return PressureMask(scheme, "grid_mm", regions, side, {"shape": list(fp.shape), "pitch_mm": list(pitch)},
-                        _SOURCES[scheme], tuple(notes))
+    return PressureMask(
+        scheme,
+        "grid_mm",
+        regions,
+        side,
+        {"shape": list(fp.shape), "pitch_mm": list(pitch)},
+        _SOURCES[scheme],
+        tuple(notes),
+    )
 
 
 def make_mask(scheme: str, recording: Recording, side: str | None = None) -> PressureMask:
@@ -727,7 +772,9 @@ def make_mask(scheme: str, recording: Recording, side: str | None = None) -> Pre
     if scheme not in SCHEMES:
         raise MaskError(f"unknown mask scheme {scheme!r}; schemes: {', '.join(SCHEMES)}")
     if SCHEMES[scheme] != recording.kind:
-        raise MaskError(f"{scheme} is for {SCHEMES[scheme]} recordings; this one is a {recording.kind} recording")
+        raise MaskError(
+            f"{scheme} is for {SCHEMES[scheme]} recordings; this one is a {recording.kind} recording"
+        )
     side = recording._side(side)
     if recording.kind == "sensors":
         return pedar_mask(scheme, recording, side)
@@ -775,14 +822,23 @@ def analyze_with_mask(
         area_m2 = np.asarray(recording.sensor_areas_mm2(side), dtype=np.float64).reshape(-1) * 1e-6
         n_cells = area_m2.size
         positions = np.zeros((n_cells, 2))
-        curves = region_curves(iter_chunks(data, max(16, (2 << 20) // (4 * n_cells))), data.shape[0], weights,
-                               area_m2, positions, contact_kpa=contact_kpa, backend=backend)  # type: ignore[arg-type]
+        curves = region_curves(
+            iter_chunks(data, max(16, (2 << 20) // (4 * n_cells))),
+            data.shape[0],
+            weights,
+            area_m2,
+            positions,
+            contact_kpa=contact_kpa,
+            backend=backend,
+        )  # type: ignore[arg-type]
         if steps is not None and side in steps:
             windows = [(k + 1, int(a), int(b)) for k, (a, b) in enumerate(steps[side])]
         elif steps is None:
             try:
-                windows = [(s.number, s.start, s.stop) for s in detect_steps(curves.total_force_n,
-                                                                              min_frames=min_step_frames)]
+                windows = [
+                    (s.number, s.start, s.stop)
+                    for s in detect_steps(curves.total_force_n, min_frames=min_step_frames)
+                ]
             except StepError:
                 windows = []
         else:
@@ -797,8 +853,16 @@ def analyze_with_mask(
             with np.errstate(invalid="ignore"):
                 smax = np.where(np.isnan(block), -np.inf, block).max(axis=0)
             smax = np.where(np.isneginf(smax), np.nan, smax)
-            vals = summarize(curves.force_n[sl], curves.contact_area_m2[sl], curves.peak_kpa[sl], smax,
-                             weights.weights, area_m2, dt, contact_kpa)
+            vals = summarize(
+                curves.force_n[sl],
+                curves.contact_area_m2[sl],
+                curves.peak_kpa[sl],
+                smax,
+                weights.weights,
+                area_m2,
+                dt,
+                contact_kpa,
+            )
             for k, region in enumerate(weights.region_ids):
                 for name, info in METRICS.items():
                     rows.append((side, number, region, name, float(vals[name][k]), info.unit))

@@ -121,7 +121,9 @@ def whole_foot_curves(
             found = detect_steps(force, threshold, min_frames=min_frames)
         except StepError as exc:
             notes.append(f"no steps: {exc}")
-    return WholeFootCurves(side, np.asarray(recording.times_s, dtype=np.float64), force, peak, area, found, thr, notes)
+    return WholeFootCurves(
+        side, np.asarray(recording.times_s, dtype=np.float64), force, peak, area, found, thr, notes
+    )
 
 
 def footprint(
@@ -209,11 +211,20 @@ def clean_isolated(
             count = (loaded.astype(np.float32) @ adj).astype(np.int16)
         p[loaded & (count < min_neighbours)] = 0.0
         out[side] = p
-    return _like(recording, out, recording.pitch_mm, {"cleaned": f"isolated sensels removed (threshold "
-                                                       f"{threshold_kpa} kPa, min {min_neighbours} neighbours)"})
+    return _like(
+        recording,
+        out,
+        recording.pitch_mm,
+        {
+            "cleaned": f"isolated sensels removed (threshold "
+            f"{threshold_kpa} kPa, min {min_neighbours} neighbours)"
+        },
+    )
 
 
-def interpolate_grid(recording: Recording, factor: int = 2, method: Literal["linear", "nearest"] = "linear") -> Recording:
+def interpolate_grid(
+    recording: Recording, factor: int = 2, method: Literal["linear", "nearest"] = "linear"
+) -> Recording:
     """Resample a grid recording to ``factor`` × finer sensels per axis.
 
     Each sensel is divided into factor × factor sub-sensels of pitch / factor. ``nearest`` gives

@@ -19,10 +19,11 @@ carries half the body weight; the heel share of the load is ``heel_fraction`` (d
 reported for quiet standing together with peaks of heel ≈ 139 kPa and forefoot ≈ 88 kPa: Cavanagh
 PR, Rodgers MM, Iiboshi A 1987, Foot Ankle 7:262, via ``../shared/domain/mechanics.md`` §2, marked
 unverified there). For 70 kg on the 5.08 mm grid the simulated peaks are ≈ 140 kPa at the heel and
-≈ 70 kPa under the metatarsal heads (lower than 88 kPa because a 5 mm sensel averages the peak
-away), and the mean over sensels above 5 kPa ≈ 27 kPa, inside body weight / contact area ≈ 25–31
-kPa (mechanics.md §2, derived). A slow anteroposterior sway (0.2 Hz, ± ``sway_fraction`` of the heel share) moves
-the centre of pressure a few millimetres, as in quiet standing.
+≈ 70 kPa under the metatarsal heads (below the 88 kPa quoted: the pattern spreads the forefoot
+load over five heads and the toes, and a 5 mm sensel averages a peak), and the mean over sensels
+above 5 kPa ≈ 27 kPa, inside body weight / contact area ≈ 25–31 kPa (mechanics.md §2, derived).
+A slow anteroposterior sway (0.2 Hz, ± ``sway_fraction`` of the load) moves the centre of
+pressure a few millimetres, as in quiet standing.
 
 Ball contact model
 ------------------

@@ -27,7 +27,10 @@ from solemap.routines.engine import SessionEngine, SessionRecord, SessionState
 from solemap.routines.plan import TRADITION_NOTE, RoutineView, clock_text, duration_text
 from solemap.routines.safety import SessionRules
 
-KEY_HELP = "space pause · n next · p back · q quit · 0–9 rate your pain"
+KEY_HELP = "space pause · n/→ next · p/← back · q quit · 0–9 rate your pain"
+
+#: Arrow-key escape sequences (after ESC) and the key they stand for; other sequences are ignored.
+ARROW_KEYS = {"[C": "n", "OC": "n", "[D": "p", "OD": "p"}
 
 VERDICT_TEXT = {
     "ok": "Pain {value}/10 — fine, carry on.",
@@ -68,7 +71,17 @@ class KeyReader:
         if not ready:
             return None
         data = os.read(self.fd, 1)
-        return data.decode("utf-8", errors="replace") if data else "q"  # end of input quits
+        if not data:
+            return "q"  # end of input quits
+        if data == b"\x1b":
+            # Esc alone, or the start of an arrow key's sequence (ESC [ C): tell them apart by
+            # whether more bytes follow at once.
+            more, _, _ = select.select([self.fd], [], [], 0.03)
+            if not more:
+                return "\x1b"
+            sequence = os.read(self.fd, 8)
+            return ARROW_KEYS.get(sequence.decode("ascii", errors="replace"))
+        return data.decode("utf-8", errors="replace")
 
 
 def scaled_clock(scale: float, base: Callable[[], float] = time.time) -> Callable[[], float]:

@@ -60,7 +60,7 @@ def about_context() -> dict[str, Any]:
     }
 
 
-@router.get("/about", response_class=HTMLResponse)
+@router.api_route("/about", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def about(request: Request) -> HTMLResponse:
     """What the map shows, how each thing is known, and where it comes from."""
     return render_page(request, "about.html", about_context(), active="about")

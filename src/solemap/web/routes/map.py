@@ -52,7 +52,7 @@ def _lenient_layers(raw: list[str] | None, notes: list[str]) -> tuple[str, ...]:
     return maps.parse_layers([w for w in wanted if w in known])
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def map_page(
     request: Request,
     side: str | None = None,

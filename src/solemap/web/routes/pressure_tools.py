@@ -87,8 +87,11 @@ def _store(request: Request) -> TrialStore:
 def pressure_tools_page(request: Request) -> Response:
     from solemap.recordings.pressure_masks import SCHEMES
 
-    return render_page(request, "pressure/tools.html", {"schemes": list(SCHEMES),
-                                                         "limit_mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+    return render_page(
+        request,
+        "pressure/tools.html",
+        {"schemes": list(SCHEMES), "limit_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+    )
 
 
 def _read_upload(data: bytes, filename: str) -> Any:
@@ -127,7 +130,9 @@ def _summary(token: str, trial: Trial) -> dict[str, Any]:
 
 
 @router.post("/api/pressure-tools/trials")
-async def upload_trial(request: Request, file: UploadFile = File(..., description="A pressure recording.")) -> JSONResponse:
+async def upload_trial(
+    request: Request, file: UploadFile = File(..., description="A pressure recording.")
+) -> JSONResponse:
     data = bytearray()
     while chunk := await file.read(1 << 20):
         data += chunk
@@ -201,10 +206,23 @@ def _sensors(trial: Trial, side: str) -> dict[str, Any]:
             continue
         pts = np.asarray(poly, float) @ m.T
         val = peak[i]
-        sensors.append({"i": i, "points": np.round(pts, 2).tolist(),
-                        "value": None if not np.isfinite(val) else round(float(val), 2)})
-    return {"side": side, "frame": frame, "matrix": m.tolist(), "max_kpa": top, "sensors": sensors,
-            "grid": {"shape": list(rec.shape(side)), "pitch_mm": list(rec.pitch_mm)} if rec.kind == "grid" else None}
+        sensors.append(
+            {
+                "i": i,
+                "points": np.round(pts, 2).tolist(),
+                "value": None if not np.isfinite(val) else round(float(val), 2),
+            }
+        )
+    return {
+        "side": side,
+        "frame": frame,
+        "matrix": m.tolist(),
+        "max_kpa": top,
+        "sensors": sensors,
+        "grid": {"shape": list(rec.shape(side)), "pitch_mm": list(rec.pitch_mm)}
+        if rec.kind == "grid"
+        else None,
+    }
 
 
 @router.get("/api/pressure-tools/trials/{token}/sensors")
@@ -234,9 +252,12 @@ async def scheme_mask(request: Request, token: str, side: str, scheme: str) -> J
 class AnalyzeRequest(BaseModel):
     """What to analyse: a mask (GeoJSON object or scheme name), approved steps, weighting."""
 
-    mask: dict[str, Any] | str = Field(..., description="GeoJSON mask (as saved by the page) or a scheme name.")
+    mask: dict[str, Any] | str = Field(
+        ..., description="GeoJSON mask (as saved by the page) or a scheme name."
+    )
     steps: dict[str, list[tuple[int, int]]] | None = Field(
-        None, description="side -> [[first_frame, last_frame], ...] (0-based, inclusive); default: detected.")
+        None, description="side -> [[first_frame, last_frame], ...] (0-based, inclusive); default: detected."
+    )
     partial: bool = Field(False, description="Fractional sensor weights instead of whole sensors only.")
 
 
@@ -251,16 +272,25 @@ def _analyze(trial: Trial, req: AnalyzeRequest) -> dict[str, Any]:
     try:
         mask = req.mask if isinstance(req.mask, str) else PressureMask.from_geojson(req.mask, where="mask")
         # numpy kernel: an interactive request should not wait for a JIT compilation
-        table = analyze_with_mask(trial.recording, mask, steps=req.steps, partial=req.partial, backend="numpy")
+        table = analyze_with_mask(
+            trial.recording, mask, steps=req.steps, partial=req.partial, backend="numpy"
+        )
     except (MaskError, RegistrationError, ValueError) as exc:
         raise HTTPException(422, str(exc)) from None
     rows = []
     for rec in table.to_dict(orient="records"):
         step = rec["step"]
         value = rec["value"]
-        rows.append({"side": rec["side"], "step": None if pd.isna(step) else int(step),
-                     "region": rec["region"], "metric": rec["metric"],
-                     "value": None if not math.isfinite(value) else round(float(value), 4), "unit": rec["unit"]})
+        rows.append(
+            {
+                "side": rec["side"],
+                "step": None if pd.isna(step) else int(step),
+                "region": rec["region"],
+                "metric": rec["metric"],
+                "value": None if not math.isfinite(value) else round(float(value), 4),
+                "unit": rec["unit"],
+            }
+        )
     return {"rows": rows}
 
 

@@ -302,9 +302,22 @@
       if (lateral - medial <= 0) continue;
       const v = (yMm - medial) / (lateral - medial);
       if (v < 0 || v > 1) continue;
-      return { side, u, v, local };
+      return { side, u, v };
     }
     return null;
+  }
+
+  // (side, u, v) -> coordinates inside the foot's group of the current picture (inverse of above),
+  // so the marker stays on the same spot of the foot when the map is redrawn at another size.
+  function localFromUv(group, point) {
+    const offset = footOffset(group, point.side);
+    if (offset === null) return null;
+    const xMm = point.u * geometry.length_mm;
+    const medial = interpolate(geometry.outline, "medial_mm", point.u);
+    const lateral = interpolate(geometry.outline, "lateral_mm", point.u);
+    const yMm = medial + point.v * (lateral - medial);
+    const viewX = point.side === "right" ? yMm : -yMm;
+    return { x: viewX + offset, y: geometry.length_mm - xMm };
   }
 
   function drawPointMarker(point) {
@@ -312,13 +325,15 @@
     svg.querySelectorAll(".point-marker").forEach((n) => n.remove());
     const group = svg.querySelector("#foot-" + point.side);
     if (!group) return;
+    const local = localFromUv(group, point);
+    if (!local) return;
     const ns = "http://www.w3.org/2000/svg";
     const marker = document.createElementNS(ns, "g");
     marker.setAttribute("class", "point-marker");
     marker.setAttribute("aria-hidden", "true");
     const outer = document.createElementNS(ns, "circle");
-    outer.setAttribute("cx", point.local.x);
-    outer.setAttribute("cy", point.local.y);
+    outer.setAttribute("cx", local.x);
+    outer.setAttribute("cy", local.y);
     outer.setAttribute("r", "3.2");
     outer.setAttribute("fill", "none");
     outer.setAttribute("stroke", "#ffffff");
@@ -327,8 +342,8 @@
     inner.setAttribute("stroke", "#111111");
     inner.setAttribute("stroke-width", "0.8");
     const dot = document.createElementNS(ns, "circle");
-    dot.setAttribute("cx", point.local.x);
-    dot.setAttribute("cy", point.local.y);
+    dot.setAttribute("cx", local.x);
+    dot.setAttribute("cy", local.y);
     dot.setAttribute("r", "0.9");
     dot.setAttribute("fill", "#111111");
     marker.append(outer, inner, dot);
@@ -684,6 +699,7 @@
     syncUrl();
     await reloadMap();
     if (state.area) selectArea(state.area, { keepPoint: true, showLayer: false });
+    if (lastPoint) lookupPoint(lastPoint); // the same spot, in millimetres of the new size
     announce(footSizeText.textContent);
   }
 

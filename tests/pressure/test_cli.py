@@ -1,0 +1,72 @@
+"""The pressure commands: footprint, animate, curves, indices, mask make / show."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from solemap.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_mask_make_and_show(tmp_path, sample_file):
+    pedar = str(sample_file("pedar_example.asc"))
+    out = tmp_path / "m1.geojson"
+    res = run("mask", "make", pedar, "--scheme", "pedar_mask1", "-o", str(out), "--picture", str(tmp_path / "m1.png"))
+    assert res.exit_code == 0, res.output
+    assert "hindfoot, midfoot, forefoot, toes" in res.output
+    assert json.loads(out.read_text())["solemap_mask"]["scheme"] == "pedar_mask1"
+    assert (tmp_path / "m1.png").read_bytes().startswith(b"\x89PNG")
+    shown = run("mask", "show", str(out), "--recording", pedar, "--json")
+    assert shown.exit_code == 0, shown.output
+    counts = {r["id"]: r["sensors"] for r in json.loads(shown.output)["regions"]}
+    assert counts == {"hindfoot": 26.0, "midfoot": 28.0, "forefoot": 28.0, "toes": 17.0}
+
+
+def test_mask_make_grid_alias(tmp_path, sample_file):
+    res = run("mask", "make", str(sample_file("emed_test.lst")), "--scheme", "auto-simple",
+              "-o", str(tmp_path / "s.geojson"))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "heel, midfoot, forefoot" in res.output
+
+
+def test_indices_json(sample_file):
+    res = run("indices", str(sample_file("emed_test.lst")), "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)["indices"][0]
+    assert 0.15 < data["arch_index"]["value"] < 0.30
+    assert data["pppg"]["peak_kpa"] == 370.0
+
+
+def test_pictures_commands(tmp_path, sample_file):
+    fscan = str(sample_file("fscan_testL.asf"))
+    res = run("curves", fscan, "-o", str(tmp_path / "c.svg"))
+    assert res.exit_code == 0, res.output
+    assert "5 steps; 29-51, 65-86, 100-121, 136-157, 171-194" in res.output
+    assert (tmp_path / "c.svg").read_text().lstrip().startswith("<?xml")
+    res = run("footprint", fscan, "-o", str(tmp_path / "f.svg"), "--kind", "frame", "--frame", "40")
+    assert res.exit_code == 0, res.output
+    assert "value-raster" in (tmp_path / "f.svg").read_text()
+    res = run("animate", fscan, "-o", str(tmp_path / "a.gif"), "--start", "20", "--stop", "60", "--layer", "none")
+    assert res.exit_code == 0, res.output
+    assert "(40 frames)" in res.output
+
+
+def test_errors_are_one_line(tmp_path, sample_file):
+    fscan = str(sample_file("fscan_testL.asf"))
+    for args, text in (
+        (("footprint", fscan, "-o", str(tmp_path / "x.jpg")), "must end in .png, .svg"),
+        (("footprint", fscan, "-o", str(tmp_path / "x.png"), "--kind", "frame"), "--kind frame needs --frame"),
+        (("footprint", str(tmp_path / "none.asf"), "-o", str(tmp_path / "x.png")), "no such file"),
+        (("mask", "make", fscan, "--scheme", "pedar_mask1", "-o", str(tmp_path / "m.geojson")), "for sensors"),
+        (("indices", str(sample_file("pedar_example.asc"))), "plate or grid"),
+    ):
+        res = run(*args)
+        assert res.exit_code == 2, (args, res.output)
+        assert text in res.output
