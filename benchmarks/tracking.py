@@ -11,7 +11,7 @@ Prints
 
 Tracking runs on one core (its kernel is serial; NUMBA_NUM_THREADS=1 is set for the workers).
 
-    python benchmarks/tracking.py [--seconds 60] [--files 24]
+    python benchmarks/tracking.py [--seconds 60] [--files 12]
 """
 
 from __future__ import annotations
@@ -59,8 +59,12 @@ def batch_rate(study: Path, n_workers: int) -> tuple[float, float]:
     from solemap.recordings.batch import find_recordings, run_batch
 
     first = str(find_recordings(study)[0])
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:  # fmt: skip
+    with (
+        LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         warm = client.run(_warm, first)
         result = run_batch(study, None, client=client)
     if result.failures:
@@ -71,7 +75,7 @@ def batch_rate(study: Path, n_workers: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the simulated sessions")
-    parser.add_argument("--files", type=int, default=24, help="files in the batch study")
+    parser.add_argument("--files", type=int, default=12, help="files in the batch study")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
@@ -86,7 +90,8 @@ def main() -> None:
         study = Path(tmp)
         for i in range(args.files):
             sim = simulate_rolling if i % 2 == 0 else simulate_standing
-            sim(duration_s=10.0, sample_rate_hz=50.0, seed=i).save_npz(study / f"s{i:03d}.npz")
+            # A minute at 100 Hz each: per-file work, not task overhead, dominates (as in a study).
+            sim(duration_s=60.0, sample_rate_hz=100.0, seed=i).save_npz(study / f"s{i:03d}.npz")
         one, warm1 = batch_rate(study, 1)
         two, warm2 = batch_rate(study, 2)
     print(f"batch_files_per_s_1_worker={one:.2f}")

@@ -38,6 +38,18 @@ def shared_recordings() -> Path:
     return SHARED_RECORDINGS
 
 
+@pytest.fixture(autouse=True)
+def _private_user_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test away from the real user's data: a fresh data folder and diary per test.
+
+    Tests that need a particular database set ``SOLEMAP_DATABASE_URL`` themselves (monkeypatch or
+    an explicit URL), which wins over this default.
+    """
+    data = tmp_path_factory.mktemp("user-data")
+    monkeypatch.setenv("SOLEMAP_DATA_DIR", str(data))
+    monkeypatch.setenv("SOLEMAP_DATABASE_URL", f"sqlite:///{data / 'diary.sqlite3'}")
+
+
 @pytest.fixture(scope="session")
 def output_dir() -> Path:
     """Where tests save screenshots and pictures for people to look at."""
@@ -119,9 +131,13 @@ def live_server(live_server_settings: Any) -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    """Debian's Chromium driven by Playwright (never a downloaded browser), one per test module.
+
+    Not per session: Playwright's sync API keeps an event loop running in the main thread while it
+    is started, and ``asyncio.run`` in later test modules would then fail.
+    """
     if not CHROMIUM.exists():
         skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     try:

@@ -120,7 +120,9 @@ def _solve(
         edge = np.sqrt(np.clip(2 * radius_mm * delta - delta**2, 0.0, None))
         s = np.linspace(0.0, 1.0, _R_POINTS)[None, :]
         r = edge[:, None] * s
-        w = delta[:, None] - (radius_mm[:, None] - np.sqrt(np.clip(radius_mm[:, None] ** 2 - r**2, 0.0, None)))
+        w = delta[:, None] - (
+            radius_mm[:, None] - np.sqrt(np.clip(radius_mm[:, None] ** 2 - r**2, 0.0, None))
+        )
         eps = np.clip(w / h_mm[:, None], 0.0, None)
         sigma = a_kpa[:, None] * np.expm1(b[:, None] * eps)
         if shape == "cylinder":
@@ -151,7 +153,9 @@ class LoadCase:
     text: str
 
 
-def load_cases(body_mass_kg: float | None = None, fractions: tuple[float, ...] = (0.25, 0.5)) -> list[LoadCase]:
+def load_cases(
+    body_mass_kg: float | None = None, fractions: tuple[float, ...] = (0.25, 0.5)
+) -> list[LoadCase]:
     """Seated (mechanics brief estimate), standing with ``fractions`` of body weight through the
     ball, and standing on one foot (the whole body weight)."""
     data = contact_data()
@@ -165,7 +169,13 @@ def load_cases(body_mass_kg: float | None = None, fractions: tuple[float, ...] =
         if not 0.0 < f <= 1.0:
             raise ValueError(f"a body-weight fraction must lie in (0, 1], got {f!r}")
         w = f * weight
-        cases.append(LoadCase(f"standing-{round(f * 100)}pct", (w, w), f"standing, {round(f * 100)}% of your weight on the tool"))
+        cases.append(
+            LoadCase(
+                f"standing-{round(f * 100)}pct",
+                (w, w),
+                f"standing, {round(f * 100)}% of your weight on the tool",
+            )
+        )
     cases.append(LoadCase("one-foot", (weight, weight), "standing on one foot on the tool"))
     return cases
 
@@ -206,8 +216,9 @@ class ContactEstimate:
         )
         if self.beyond_pad > 0.1:
             text += (
-                f" In {self.beyond_pad:.0%} of the model's parameter sets the pad is squeezed by more than 80 %: "
-                "the ball then presses towards the bone, where the model no longer holds and real peaks are higher."
+                f" In {self.beyond_pad:.0%} of the model's parameter sets the pad is squeezed by more "
+                "than 80 %: the ball then presses towards the bone, where the model no longer holds "
+                "and real peaks are higher."
             )
         return text
 
@@ -234,7 +245,9 @@ class ContactEstimate:
         }
 
 
-def estimate_contact(tool_id: str, force_n: tuple[float, float], load: str = "custom", load_text: str = "") -> ContactEstimate:
+def estimate_contact(
+    tool_id: str, force_n: tuple[float, float], load: str = "custom", load_text: str = ""
+) -> ContactEstimate:
     """Contact radius and pressures of ``tool_id`` (an id of ``contact_mechanics.yaml``) pressed
     into the heel pad with a force in ``force_n`` (N, a range; both ends and the middle are used)."""
     data = contact_data()
@@ -247,17 +260,30 @@ def estimate_contact(tool_id: str, force_n: tuple[float, float], load: str = "cu
         raise ValueError(f"force range must be 0 < low <= high, got {force_n!r}")
     text = load_text or load
     if spec["shape"] == "none":
-        return ContactEstimate(tool_id, load, text, (f_lo, f_hi), False, evidence=spec["evidence"],
-                               notes=(" ".join(str(spec.get("note", "")).split()),))  # fmt: skip
+        return ContactEstimate(
+            tool_id,
+            load,
+            text,
+            (f_lo, f_hi),
+            False,
+            evidence=spec["evidence"],
+            notes=(" ".join(str(spec.get("note", "")).split()),),
+        )
     pad = data["heel_pad"]
     forces = sorted({f_lo, 0.5 * (f_lo + f_hi), f_hi})
-    combos = list(itertools.product(
-        forces, _two(spec["radius_mm"]), _three(pad["thickness_mm"]["range"]),
-        _three(pad["strain_at_body_weight"]["range"]), _three(pad["stress_at_body_weight_kpa"]["range"]),
-        _three(pad["stiffening_exponent"]["range"]),
-        _two(spec.get("reference_force_n", [0.0, 0.0])), _two(spec.get("reference_deflection_mm", [0.0, 0.0])),
-        _two(spec.get("contact_length_mm", [1.0, 1.0])),
-    ))  # fmt: skip
+    combos = list(
+        itertools.product(
+            forces,
+            _two(spec["radius_mm"]),
+            _three(pad["thickness_mm"]["range"]),
+            _three(pad["strain_at_body_weight"]["range"]),
+            _three(pad["stress_at_body_weight_kpa"]["range"]),
+            _three(pad["stiffening_exponent"]["range"]),
+            _two(spec.get("reference_force_n", [0.0, 0.0])),
+            _two(spec.get("reference_deflection_mm", [0.0, 0.0])),
+            _two(spec.get("contact_length_mm", [1.0, 1.0])),
+        )
+    )
     arr = np.asarray(combos, dtype=np.float64)
     F, R, H, E_bw, S_bw, B, F_ref, D_ref, L = arr.T
     A = S_bw / np.expm1(B * E_bw)  # σ(ε_bw) = σ_bw
@@ -295,15 +321,27 @@ def estimate_contact(tool_id: str, force_n: tuple[float, float], load: str = "cu
         bound = (f_lo / (math.pi * r_mid**2) * 1e3, 4 * f_hi / (math.pi * r_mid**2) * 1e3)
     notes = []
     if spec["shape"] == "cylinder":
-        notes.append("a line contact across the heel; the contact length is the heel's loaded width (estimate)")
+        notes.append(
+            "a line contact across the heel; the contact length is the heel's loaded width (estimate)"
+        )
     if "reference_force_n" not in spec and spec["shape"] == "sphere":
         notes.append("treated as rigid (no stiffness standard)")
     return ContactEstimate(
-        tool=tool_id, load=load, load_text=text, force_n=(f_lo, f_hi), modelled=True,
-        contact_radius_mm=pr(radius), contact_area_cm2=pr(area_mm2 / 100.0), mean_kpa=pr(mean),
-        peak_kpa=pr(peak), times_standing=(pr(mean)[0] / stand_hi, pr(mean)[1] / stand_lo), bound_kpa=bound, beyond_pad=beyond,
-        evidence="expert-opinion", notes=tuple(notes),
-    )  # fmt: skip
+        tool=tool_id,
+        load=load,
+        load_text=text,
+        force_n=(f_lo, f_hi),
+        modelled=True,
+        contact_radius_mm=pr(radius),
+        contact_area_cm2=pr(area_mm2 / 100.0),
+        mean_kpa=pr(mean),
+        peak_kpa=pr(peak),
+        times_standing=(pr(mean)[0] / stand_hi, pr(mean)[1] / stand_lo),
+        bound_kpa=bound,
+        beyond_pad=beyond,
+        evidence="expert-opinion",
+        notes=tuple(notes),
+    )
 
 
 def compare_tools(

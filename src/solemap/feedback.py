@@ -192,7 +192,9 @@ def _force_range(step, body_mass_kg: float) -> tuple[float, float]:
     return (0.1 * body_mass_kg * GRAVITY, 0.5 * body_mass_kg * GRAVITY)
 
 
-def session_feedback(track: BallTrack, routine: Routine | str, body_mass_kg: float | None = None) -> SessionFeedback:
+def session_feedback(
+    track: BallTrack, routine: Routine | str, body_mass_kg: float | None = None
+) -> SessionFeedback:
     """Compare ``track`` with ``routine`` (an id or a :class:`~solemap.routines.Routine`)."""
     rt = get_routine(routine) if isinstance(routine, str) else routine
     mass = float(body_mass_kg or contact_data()["loads"]["default_body_mass_kg"]["value"])
@@ -233,8 +235,23 @@ def session_feedback(track: BallTrack, routine: Routine | str, body_mass_kg: flo
         pv = None
         if expected is not None and p90 is not None:
             pv = "above" if p90 > expected[1] else ("below" if p90 < expected[0] else "within")
-        fb = StepFeedback(step.id, step.title, step.tool, step.technique, on, float(step.duration_s), spent,
-                          per_s, never, med, rng, verdict, p90, expected, pv)  # fmt: skip
+        fb = StepFeedback(
+            step.id,
+            step.title,
+            step.tool,
+            step.technique,
+            on,
+            float(step.duration_s),
+            spent,
+            per_s,
+            never,
+            med,
+            rng,
+            verdict,
+            p90,
+            expected,
+            pv,
+        )
         fb.sentences = _step_sentences(fb, atlas, tool.name)
         steps.append(fb)
     sentences = _session_sentences(track, rt, steps, skipped)
@@ -269,7 +286,10 @@ def _step_sentences(fb: StepFeedback, atlas, tool_name: str) -> list[str]:
             f"{lo:.0f}–{hi:.0f} kPa expected at the planned load: you pressed harder than the step asks."
         )
     elif fb.expected_kpa is None and fb.pressure_kpa is not None:
-        out.append(f"  Pressure under the {tool_name.lower()} reached about {fb.pressure_kpa:.0f} kPa (no estimate for this tool to compare with).")
+        out.append(
+            f"  Pressure under the {tool_name.lower()} reached about {fb.pressure_kpa:.0f} kPa "
+            "(no estimate for this tool to compare with)."
+        )
     return out
 
 
@@ -288,7 +308,9 @@ def _session_sentences(track: BallTrack, rt: Routine, steps: list[StepFeedback],
     for s in steps:
         out.extend(s.sentences)
     if skipped:
-        out.append(f"Not checked: {', '.join(s['step'] for s in skipped)} (no ball on the sole in those steps).")
+        out.append(
+            f"Not checked: {', '.join(s['step'] for s in skipped)} (no ball on the sole in those steps)."
+        )
     return out
 
 
@@ -298,8 +320,12 @@ def feedback_svg(track: BallTrack, fb: SessionFeedback, title: str | None = None
     targets = fb.target_areas
     layers = [atlas.get(a).layer for a in targets]
     layer = max(set(layers), key=layers.count) if layers else "pressure-regions"
-    return track_svg(track, layer, highlight=[a for a in targets if atlas.get(a).layer == layer],
-                     title=title or f"Session vs routine '{fb.routine_id}'")  # fmt: skip
+    return track_svg(
+        track,
+        layer,
+        highlight=[a for a in targets if atlas.get(a).layer == layer],
+        title=title or f"Session vs routine '{fb.routine_id}'",
+    )
 
 
 def suggest_steps(area_ids: list[str]) -> list[dict[str, Any]]:
@@ -311,6 +337,13 @@ def suggest_steps(area_ids: list[str]) -> list[dict[str, Any]]:
         for step in loaded.routine.steps:
             hit = [a for a in step.areas if a in wanted]
             if hit:
-                out.append({"routine": rid, "step": step.id, "title": step.title, "areas": hit,
-                            "evidence": step.evidence})  # fmt: skip
+                out.append(
+                    {
+                        "routine": rid,
+                        "step": step.id,
+                        "title": step.title,
+                        "areas": hit,
+                        "evidence": step.evidence,
+                    }
+                )
     return out

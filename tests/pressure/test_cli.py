@@ -18,7 +18,17 @@ def run(*args: str):
 def test_mask_make_and_show(tmp_path, sample_file):
     pedar = str(sample_file("pedar_example.asc"))
     out = tmp_path / "m1.geojson"
-    res = run("mask", "make", pedar, "--scheme", "pedar_mask1", "-o", str(out), "--picture", str(tmp_path / "m1.png"))
+    res = run(
+        "mask",
+        "make",
+        pedar,
+        "--scheme",
+        "pedar_mask1",
+        "-o",
+        str(out),
+        "--picture",
+        str(tmp_path / "m1.png"),
+    )
     assert res.exit_code == 0, res.output
     assert "hindfoot, midfoot, forefoot, toes" in res.output
     assert json.loads(out.read_text())["solemap_mask"]["scheme"] == "pedar_mask1"
@@ -50,10 +60,21 @@ def test_pictures_commands(tmp_path, sample_file):
     assert res.exit_code == 0, res.output
     assert "5 steps; 29-51, 65-86, 100-121, 136-157, 171-194" in res.output
     assert (tmp_path / "c.svg").read_text().lstrip().startswith("<?xml")
-    res = run("footprint", fscan, "-o", str(tmp_path / "f.svg"), "--kind", "frame", "--frame", "40")
+    res = run("footprint", fscan, "-o", str(tmp_path / "f.svg"), "--kind", "frame", "--frame", "40",
+              "--clean", "--upsample", "2")  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "value-raster" in (tmp_path / "f.svg").read_text()
-    res = run("animate", fscan, "-o", str(tmp_path / "a.gif"), "--start", "20", "--stop", "60", "--layer", "none")
+    res = run(
+        "footprint", str(sample_file("pedar_example.asc")), "-o", str(tmp_path / "p.png"), "--upsample", "2"
+    )
+    assert res.exit_code == 2 and "needs a grid recording" in res.output
+    res = run("footprint", fscan, "-o", str(tmp_path / "s2.png"), "--step", "2", "--layer", "anatomy")
+    assert res.exit_code == 0, res.output
+    res = run("footprint", fscan, "-o", str(tmp_path / "s9.png"), "--step", "9")
+    assert res.exit_code == 2 and "--step must lie in 1…5" in res.output
+    res = run(
+        "animate", fscan, "-o", str(tmp_path / "a.gif"), "--start", "20", "--stop", "60", "--layer", "none"
+    )
     assert res.exit_code == 0, res.output
     assert "(40 frames)" in res.output
 
@@ -62,11 +83,49 @@ def test_errors_are_one_line(tmp_path, sample_file):
     fscan = str(sample_file("fscan_testL.asf"))
     for args, text in (
         (("footprint", fscan, "-o", str(tmp_path / "x.jpg")), "must end in .png, .svg"),
-        (("footprint", fscan, "-o", str(tmp_path / "x.png"), "--kind", "frame"), "--kind frame needs --frame"),
+        (
+            ("footprint", fscan, "-o", str(tmp_path / "x.png"), "--kind", "frame"),
+            "--kind frame needs --frame",
+        ),
         (("footprint", str(tmp_path / "none.asf"), "-o", str(tmp_path / "x.png")), "no such file"),
-        (("mask", "make", fscan, "--scheme", "pedar_mask1", "-o", str(tmp_path / "m.geojson")), "for sensors"),
+        (
+            ("mask", "make", fscan, "--scheme", "pedar_mask1", "-o", str(tmp_path / "m.geojson")),
+            "for sensors",
+        ),
         (("indices", str(sample_file("pedar_example.asc"))), "plate or grid"),
     ):
         res = run(*args)
         assert res.exit_code == 2, (args, res.output)
         assert text in res.output
+
+
+def test_mask_apply(tmp_path, sample_file):
+    pedar = str(sample_file("pedar_example.asc"))
+    out = tmp_path / "m3.geojson"
+    assert run("mask", "make", pedar, "--scheme", "pedar_mask3", "-o", str(out)).exit_code == 0
+    res = run("mask", "apply", pedar, "--mask", str(out), "--json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)["metrics"]
+    assert {r["metric"] for r in rows} == {"peak_pressure", "pti_peak", "pti_mean", "fti", "max_force"}
+    assert len({(r["side"], r["step"]) for r in rows}) == 9 + 8  # every step of both insoles
+    assert len({r["region"] for r in rows}) == 9
+    table = run("mask", "apply", pedar, "--mask", "pedar_mask1", "--metrics", "peak_pressure")
+    assert table.exit_code == 0 and "hindfoot" in table.output and "peak_pressure" in table.output
+    bad = run("mask", "apply", pedar, "--mask", "pedar_mask1", "--metrics", "nope")
+    assert bad.exit_code == 2 and "unknown metric" in bad.output
+
+
+def test_mask_apply_with_saved_steps(tmp_path, sample_file):
+    # steps.json as the page saves it: only left steps 1 and 3 (frames from the detection).
+    pedar = str(sample_file("pedar_example.asc"))
+    steps = tmp_path / "steps.json"
+    steps.write_text(
+        json.dumps({"file": "pedar_example.asc", "steps": {"left": [[343, 426], [603, 681]], "right": []}})
+    )
+    res = run("mask", "apply", pedar, "--mask", "pedar_mask1", "--steps", str(steps), "--json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)["metrics"]
+    assert {(r["side"], r["step"]) for r in rows} == {("left", 1), ("left", 2)}
+    steps.write_text(json.dumps({"steps": {"left": [[10, 5000]]}}))
+    bad = run("mask", "apply", pedar, "--mask", "pedar_mask1", "--steps", str(steps))
+    assert bad.exit_code == 2 and "outside frames 0…1504" in bad.output

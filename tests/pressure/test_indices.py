@@ -112,3 +112,19 @@ def test_indices_on_the_emed_plate(emed):
     ai = arch_index(fp, emed.pitch_mm)
     assert 0.15 < ai.value < 0.30
     assert ai.toes_removed > 0
+
+
+def test_trial_indices_per_step(fscan):
+    # A walking trial on an F-Scan insole: one entry per detected step (5), each with all three.
+    from solemap.recordings.indices import cop_plane_mm, trial_indices
+
+    rows = trial_indices(fscan)
+    assert [r["step"] for r in rows] == [1, 2, 3, 4, 5]
+    assert all({"arch_index", "cpei", "pppg"} <= r.keys() for r in rows)
+    assert all(0.1 < r["arch_index"]["value"] < 0.4 for r in rows)
+    # CoP by hand for one frame of a tiny grid: loads 100 at (row 0, col 0) and 300 at (row 1,
+    # col 2), pitch (4, 5) mm → x = (0·100 + 10·300)/400 = 7.5, y = (0·100 + 4·300)/400 = 3.
+    p = np.zeros((2, 2, 3))
+    p[0, 0, 0], p[0, 1, 2] = 100.0, 300.0
+    cop = cop_plane_mm(p, (4.0, 5.0))
+    assert cop[0].tolist() == [7.5, 3.0] and np.isnan(cop[1]).all()

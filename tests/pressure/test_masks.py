@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solemap.recordings import Recording
 from solemap.recordings.pressure_masks import (
@@ -174,6 +177,35 @@ def test_geojson_round_trip(tmp_path, pedar, emed):
             '"properties": {"id": "a", "sensors": [1]}, "geometry": null}]}',
             "frame must be",
         ),
+        (
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": 5}]}',
+            "must be an object",
+        ),
+        (
+            '{"type": "FeatureCollection", "solemap_mask": {"notes": 5}, "features": [{"type": "Feature", '
+            '"properties": {"sensors": [1]}}]}',
+            "'notes' must be a list",
+        ),
+        (
+            '{"type": "FeatureCollection", "solemap_mask": {"grid": 5}, "features": [{"type": "Feature", '
+            '"properties": {"sensors": [1]}}]}',
+            "'grid' must be",
+        ),
+        (
+            '{"type": "FeatureCollection", "solemap_mask": {"side": 3}, "features": [{"type": "Feature", '
+            '"properties": {"sensors": [1]}}]}',
+            "'side' must be",
+        ),
+        (
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+            '"properties": {"sensors": "ab"}}]}',
+            "list of integers",
+        ),
+        (
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+            '"geometry": {"type": "Polygon", "coordinates": 5}}]}',
+            "bad geometry",
+        ),
     ],
 )
 def test_bad_mask_files(tmp_path, text, message):
@@ -188,3 +220,102 @@ def test_scheme_kind_checked(pedar, emed):
         make_mask("automask_simple", pedar, "left")
     with pytest.raises(MaskError, match="for sensors recordings"):
         make_mask("pedar_mask1", emed)
+
+
+def test_atlas_layer_with_partial_weights(fscan, pedar):
+    # The 10-region pressure layer of the atlas as a uv mask: whole-sensel weights are a subset of
+    # the fractional ones, and inside the sole the fractions add up to (at most) 1 per sensel.
+    from solemap.recordings.pressure_masks import atlas_mask, register_side
+
+    for rec, side in ((fscan, "unknown"), (pedar, "left")):
+        reg = register_side(rec, side)
+        m = atlas_mask("pressure-regions", reg.side)
+        part = m.weights(rec, side, reg, partial=True).weights
+        whole = m.weights(rec, side, reg).weights
+        assert np.all((whole == 1.0) <= (part == 1.0))
+        assert np.all(part.sum(axis=1) <= 1.0 + 1e-9)
+        assert (part > 0).sum() > (whole > 0).sum()
+        # the heel areas hold the sensels of the heel end (smallest u)
+        heel = [k for k, rid in enumerate(m.region_ids) if "heel" in rid]
+        assert heel
+        u_heel = np.average(reg.u, weights=part[:, heel].sum(axis=1))
+        assert u_heel < 0.25
+
+
+def test_uv_mask_file_round_trip(tmp_path, fscan):
+    import shapely
+
+    from solemap.recordings.pressure_masks import MaskRegion
+
+    m = PressureMask("custom", "uv", (MaskRegion("rear", "Rear third", shapely.box(0, 0, 1 / 3, 1)),))
+    path = tmp_path / "uv.geojson"
+    m.save(path)
+    w = load_mask(path).weights(fscan, partial=True).weights[:, 0]
+    from solemap.recordings.pressure_masks import register_side
+
+    reg = register_side(fscan, "unknown")
+    valid = fscan.valid_mask().reshape(-1)
+    # sensels whose square lies inside the box: a 5 mm sensel spans ≈ 0.02 in u, ≈ 0.08 in v at the heel
+    inner = valid & (reg.u > 0.03) & (reg.u < 0.3) & (reg.v > 0.1) & (reg.v < 0.9)
+    assert inner.sum() > 50 and w[inner].min() == 1.0
+    assert w[reg.u > 0.36].max() == 0.0 and w[~valid].max() == 0.0
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(allow_nan=False, width=32)
+    | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type",
+                    "features",
+                    "geometry",
+                    "properties",
+                    "coordinates",
+                    "id",
+                    "sensors",
+                    "solemap_mask",
+                    "frame",
+                ]
+            ),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=json_values)
+def test_any_json_gives_a_mask_or_a_mask_error(data):
+    if isinstance(data, dict):  # steer towards the interesting shape
+        data = {"type": "FeatureCollection", **data}
+    with contextlib.suppress(MaskError):
+        PressureMask.from_geojson(data)
+
+
+def test_layer_weights_for_the_analysis(pedar, emed):
+    # What the analysis calls per side: scheme names, mask objects and atlas layers (partial).
+    from solemap.recordings.pressure_masks import footprint_max, layer_weights, register_side
+
+    reg = register_side(pedar, "left")
+    fp = footprint_max(pedar, "left")
+    valid = np.isfinite(fp)
+    w1 = layer_weights("pedar_mask1", pedar, "left", reg, fp, valid)
+    assert w1.region_ids == ("hindfoot", "midfoot", "forefoot", "toes") and w1.weights.sum() == 99
+    m = make_mask("pedar_mask3", pedar, "left")
+    assert layer_weights(m, pedar, "left", reg, fp, valid).weights.sum() == 99
+    atlas = layer_weights("pressure-regions", pedar, "left", reg, fp, valid, partial=True)
+    assert 0 < atlas.weights.max() <= 1 and np.any((atlas.weights > 0) & (atlas.weights < 1))
+    reg_e = register_side(emed, "unknown")
+    fp_e = footprint_max(emed)
+    we = layer_weights("automask_novel", emed, "unknown", reg_e, fp_e, np.isfinite(fp_e).reshape(-1))
+    assert np.array_equal(we.weights, make_mask("automask_novel", emed).weights(emed).weights)
+    with pytest.raises(MaskError, match="for grid recordings"):
+        layer_weights("automask_simple", pedar, "left", reg, fp, valid)

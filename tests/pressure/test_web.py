@@ -127,10 +127,18 @@ def test_page_scrub_steps_and_draw(browser_page, out_dir, sample_file):
         page.wait_for_timeout(100)
     assert page.locator("#pt-frame").evaluate("img => img.naturalWidth") >= 300
     assert "frame 400" in page.text_content("#pt-time")
+    page.click("#pt-play")  # plays on the map: the frame moves on
+    expect(page.locator("#pt-time")).not_to_have_text(re.compile(r"frame 400 "), timeout=10_000)
+    page.click("#pt-play")
+    assert page.get_attribute("#pt-play", "aria-pressed") == "false"
     # drop step 2 of the left insole
     step = page.locator(".pt-step[data-side=left][data-step='2']")
     step.click()
     assert step.get_attribute("aria-pressed") == "false"
+    with page.expect_download() as dl_steps:
+        page.click("#pt-save-steps")
+    kept = json.loads(Path(dl_steps.value.path()).read_text())["steps"]
+    assert [343, 426] in kept["left"] and len(kept["left"]) == 8 and len(kept["right"]) == 8
     # load pedar_mask1 and draw one more region with three clicks
     page.click("#pt-load-scheme")
     page.wait_for_selector("g[data-region=toes]")
@@ -154,3 +162,22 @@ def test_page_scrub_steps_and_draw(browser_page, out_dir, sample_file):
     assert "\n2\n" not in text  # only kept steps: left 1, 3, 4 … appear renumbered 1…n
     page.screenshot(path=str(out_dir / "pressure_tools_page.png"), full_page=True)
     assert page.errors == []
+
+
+def test_unplaceable_trial_gives_a_reason(client, tmp_path):
+    # Three loaded sensels cannot be registered on the foot: the frame request says why (422).
+    import numpy as np
+
+    from solemap.recordings import Recording
+
+    p = np.zeros((5, 10, 6), np.float32)
+    p[:, 4, 2:5] = 50.0
+    path = tmp_path / "tiny.npz"
+    Recording.from_array(p, sample_rate_hz=10, pitch_mm=(5.0, 5.0)).save_npz(path)
+    with path.open("rb") as fh:
+        t = client.post(
+            "/api/pressure-tools/trials", files={"file": ("tiny.npz", fh, "application/octet-stream")}
+        )
+    assert t.status_code == 200, t.text
+    res = client.get(f"/api/pressure-tools/trials/{t.json()['token']}/frame/0.png")
+    assert res.status_code == 422 and "foot map" in res.json()["detail"]

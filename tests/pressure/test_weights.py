@@ -90,3 +90,57 @@ def test_whole_sensors_rule():
 def test_degenerate_sensor_rejected():
     with pytest.raises(ValueError, match="no area"):
         overlap_weights([np.zeros((4, 2))], [shapely.box(0, 0, 1, 1)])
+
+
+def _clip_left(poly: list[tuple[float, float]], x_cut: float) -> list[tuple[float, float]]:
+    """Sutherland–Hodgman clip of a polygon to the half-plane x ≤ x_cut (plain Python)."""
+    out = []
+    for k in range(len(poly)):
+        (x0, y0), (x1, y1) = poly[k - 1], poly[k]
+        in0, in1 = x0 <= x_cut, x1 <= x_cut
+        if in1:
+            if not in0:
+                out.append((x_cut, y0 + (y1 - y0) * (x_cut - x0) / (x1 - x0)))
+            out.append((x1, y1))
+        elif in0:
+            out.append((x_cut, y0 + (y1 - y0) * (x_cut - x0) / (x1 - x0)))
+    return out
+
+
+def _area(poly: list[tuple[float, float]]) -> float:
+    return 0.5 * abs(sum(poly[k - 1][0] * poly[k][1] - poly[k][0] * poly[k - 1][1] for k in range(len(poly))))
+
+
+def test_pedar_sensors_cut_by_a_line_match_a_hand_clip(pedar):
+    # pedar_mask2's hindfoot is everything proximal of 50 % of the insole length: each sensor's
+    # weight must be its clipped area over its area, computed here by an independent clipper.
+    from solemap.recordings.pressure_masks import pedar_mask
+
+    m = pedar_mask("pedar_mask2", pedar, "left")
+    hind = m.regions[0].geometry
+    x_cut = hind.bounds[2]
+    polys = [[tuple(map(float, p)) for p in poly] for poly in pedar.layout("left").polygons]
+    w = overlap_weights(pedar.layout("left").polygons, [hind])[:, 0]
+    want = [_area(_clip_left(p, x_cut)) / _area(p) if _clip_left(p, x_cut) else 0.0 for p in polys]
+    np.testing.assert_allclose(w, want, atol=1e-9)
+    assert 0 < np.sum((w > 0) & (w < 1)) < 10  # a few sensors straddle the cut
+
+
+def test_rotated_grid_partition_property():
+    # Any grid (rotated, any pitch) cut by two lines into three parts: the weights of every sensel
+    # that lies inside the union add up to 1.
+    rng = np.random.default_rng(11)
+    for _ in range(5):
+        pitch = rng.uniform(2, 9, size=2)
+        polys = grid_sensel_polygons((7, 5), tuple(pitch))
+        angle = rng.uniform(0, np.pi)
+        rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        polys = polys @ rot.T
+        c = polys.reshape(-1, 2).mean(axis=0)
+        a, b = rng.uniform(-5, 5, size=2)
+        big = 1e3
+        left = shapely.box(c[0] - big, c[1] - big, c[0] + a, c[1] + big)
+        right = shapely.box(c[0] + a, c[1] - big, c[0] + big, c[1] + b)
+        top = shapely.box(c[0] + a, c[1] + b, c[0] + big, c[1] + big)
+        w = overlap_weights(polys, [left, right, top])
+        np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-9)

@@ -153,3 +153,10 @@ def test_simulate_errors(runner, tmp_path, args):
     res = runner.invoke(app, args)
     assert res.exit_code == 2
     assert res.stderr.strip().startswith("error: ")
+
+
+def test_axis_override(runner, shared_recordings):
+    path = str(shared_recordings / "fscan_testL.asf")
+    out = json.loads(runner.invoke(app, ["analyze", path, "--json", "--axis-deg", "-80"]).stdout)
+    reg = out["registration"][0]
+    assert reg["axis_deg"] == pytest.approx(-80.0) and reg["method"] == "manual"

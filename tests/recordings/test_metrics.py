@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solemap.recordings import read_recording
 from solemap.recordings.analysis import run_analysis
@@ -215,6 +217,7 @@ def test_fscan_step_metrics_match_plain_loops_and_pressure_worked_values(shared_
     assert step1["pti_mean"] == pytest.approx(39.49, abs=0.01)
     assert step1["max_force"] == pytest.approx(909.68, abs=0.01)
     assert step1["contact_area_peak"] == pytest.approx(93.94, abs=0.01)
+    assert step1["contact_time"] == pytest.approx((52 - 30) * 0.032)  # (FO - FS) * dt
     # Every region of step 2 against plain loops from the definitions.
     p = rec.pressure().reshape(rec.n_frames, -1).astype(np.float64)
     st = side.steps[1]
@@ -262,3 +265,23 @@ def test_memory_mapped_recording_gives_the_same_table(tmp_path, shared_recording
         analysis.CHUNK_BYTES = old
     b = analysis.analyze(rec)
     np.testing.assert_allclose(a["value"].to_numpy(), b["value"].to_numpy(), rtol=1e-6, equal_nan=True)
+
+
+@given(
+    st.integers(1, 40),
+    st.integers(1, 30),
+    st.integers(0, 4),
+    st.integers(0, 2**31 - 1),
+)
+@settings(max_examples=40, deadline=None)
+def test_backends_agree_on_generated_arrays(t, n, k, seed):
+    rng = np.random.default_rng(seed)
+    p = rng.choice([np.nan, 0.0, 5.0, 120.0, 999.0, -2.0], size=(t, n)).astype(np.float32)
+    w = RegionWeights.from_masks([f"r{i}" for i in range(k)], rng.random((n, k)) < 0.5)
+    area = rng.uniform(1e-5, 1e-4, n)
+    pos = rng.uniform(0, 50, (n, 2))
+    a = _curves(p, w, area, pos, "numba", chunk=7)
+    b = _curves(p, w, area, pos, "numpy", chunk=5)
+    names = ("force_n", "contact_area_m2", "peak_kpa", "total_force_n", "total_peak_kpa", "sensor_max_kpa")
+    for name in names:
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-5, atol=1e-6, err_msg=name)

@@ -105,7 +105,8 @@ def test_upload_in_the_browser(browser_page, shared_recordings, output_dir):
     page.goto("/recordings")
     page.set_input_files("#rec-file", str(shared_recordings / "fscan_testL.asf"))
     page.click("button[type=submit]")
-    page.wait_for_selector(".rec-table")
+    # The first analysis in a fresh process may compile the numba kernel (tens of seconds when busy).
+    page.wait_for_selector(".rec-table", timeout=180_000)
     assert page.locator(".rec-side svg").count() >= 2
     page.screenshot(path=str(output_dir / "web-recordings.png"), full_page=True)
     assert page.errors == []

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solemap.recordings import read_recording
 from solemap.recordings.steps import StepError, detect_steps, step_threshold
@@ -88,3 +92,24 @@ def test_quiet_standing_noise_is_not_cut_into_steps():
     assert detect_steps(force) == []
     # pressuRe's rule alone (no range check) would find "steps" in the noise.
     assert len(detect_steps(force, min_frames=1, min_range_fraction=0.0)) >= 1
+
+
+@given(
+    st.lists(st.floats(min_value=0, max_value=1000, allow_nan=False), min_size=3, max_size=300),
+    st.integers(min_value=1, max_value=20),
+)
+@settings(max_examples=200, deadline=None)
+def test_step_invariants(values, min_frames):
+    f = np.asarray(values)
+    try:
+        steps = detect_steps(f, min_frames=min_frames, min_range_fraction=0.0)
+    except StepError:
+        return
+    thr = step_threshold(f)
+    for a, b in itertools.pairwise(steps):
+        assert a.stop <= b.start  # in time order, not overlapping (FO may be the next FS's frame)
+    for s in steps:
+        assert s.n_frames >= min_frames
+        assert f[s.start] > thr and f[s.start - 1] < thr  # foot strike: first frame above
+        assert f[s.stop] < thr and f[s.stop - 1] > thr  # foot off: first frame below
+        assert np.all(f[s.start : s.stop] >= thr)  # loaded in between (never below)

@@ -93,14 +93,14 @@ def remaining(screen: str) -> str:
 
 
 def test_a_whole_short_routine_in_tmux(run: Callable[[str], Tmux]) -> None:
-    # 4 blocks of 10 s at 5× speed: 8 s of real time when nothing is skipped.
-    t = run(f"roll {SHORT} --time-scale 5")
+    # 4 blocks of 10 s at 3× speed: about 13 s of real time when nothing is skipped.
+    t = run(f"roll {SHORT} --time-scale 3")
     screen = t.wait_for(lambda s: "step 1 of 3" in s and "Left foot" in s)
     assert "Medial longitudinal arch" in screen and "Tennis ball" in screen and "Breathe" in screen
 
     t.keys(" ")
     paused = t.wait_for(lambda s: "PAUSED" in s)
-    time.sleep(1.0)  # 5 simulated seconds: a paused clock must not move
+    time.sleep(1.0)  # 3 simulated seconds: a paused clock must not move
     assert remaining(t.screen()) == remaining(paused)
     t.keys(" ")
     t.wait_for(lambda s: "PAUSED" not in s)

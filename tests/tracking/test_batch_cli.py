@@ -24,7 +24,9 @@ def study(tmp_path_factory) -> Path:
     (root / "p01").mkdir()
     (root / "p02" / "day2").mkdir(parents=True)
     simulate_rolling(duration_s=1.0, sample_rate_hz=25, seed=0).save_npz(root / "p01" / "roll.npz")
-    simulate_rolling(duration_s=1.0, sample_rate_hz=25, seed=1, side="right").save_npz(root / "p02" / "roll.npz")
+    simulate_rolling(duration_s=1.0, sample_rate_hz=25, seed=1, side="right").save_npz(
+        root / "p02" / "roll.npz"
+    )
     simulate_standing(duration_s=1.0, sample_rate_hz=25, seed=2).save_npz(root / "p02" / "day2" / "stand.npz")
     (root / "p02" / "day2" / "broken.asf").write_text("ASCII_DATA @@\nnot a tekscan file\n", encoding="utf-8")
     (root / "notes.docx").write_text("not a recording", encoding="utf-8")
@@ -51,8 +53,14 @@ def test_analyse_file_never_raises(study: Path) -> None:
 def test_batch_on_two_workers(study: Path, tmp_path: Path) -> None:
     seen = []
     out = tmp_path / "metrics.parquet"
-    result = run_batch(study, out, n_workers=2, threads_per_worker=1, processes=False,
-                       progress=lambda done, total, name, error: seen.append((done, total, name, error)))  # fmt: skip
+    result = run_batch(
+        study,
+        out,
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        progress=lambda done, total, name, error: seen.append((done, total, name, error)),
+    )
     assert [s[0] for s in seen] == [1, 2, 3, 4] and all(s[1] == 4 for s in seen)
     assert result.failures and result.failures[0][0] == "p02/day2/broken.asf"
     assert len(result.files) == 4
@@ -68,9 +76,15 @@ def test_batch_on_two_workers(study: Path, tmp_path: Path) -> None:
     from solemap.recordings.analysis import analyze
 
     direct = analyze(read_recording(study / "p01" / "roll.npz"))
-    a = direct[(direct.region == "foot") & (direct.metric == "force_peak")]["value"].iloc[0] if (direct.metric == "force_peak").any() else None
+    a = (
+        direct[(direct.region == "foot") & (direct.metric == "force_peak")]["value"].iloc[0]
+        if (direct.metric == "force_peak").any()
+        else None
+    )
     if a is not None:
-        b = table[(table.file == "p01/roll.npz") & (table.region == "foot") & (table.metric == "force_peak")]["value"].iloc[0]
+        b = table[(table.file == "p01/roll.npz") & (table.region == "foot") & (table.metric == "force_peak")][
+            "value"
+        ].iloc[0]
         assert b == pytest.approx(a)
 
 
@@ -92,11 +106,27 @@ def test_cli_batch_errors(tmp_path: Path) -> None:
 
 def test_cli_track(study: Path, tmp_path: Path, output_dir: Path) -> None:
     pic = output_dir / "cli-track-sim.png"
-    res = runner.invoke(app, ["track", str(study / "p01" / "roll.npz"), "--json", "--routine", "full-sole-smr",
-                              "--layer", "reflexology", "-o", str(pic)])  # fmt: skip
+    res = runner.invoke(
+        app,
+        [
+            "track",
+            str(study / "p01" / "roll.npz"),
+            "--json",
+            "--routine",
+            "full-sole-smr",
+            "--layer",
+            "reflexology",
+            "-o",
+            str(pic),
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
-    assert data["layer"] == "reflexology" and data["looks_like_ball"] and data["feedback"]["routine"] == "full-sole-smr"
+    assert (
+        data["layer"] == "reflexology"
+        and data["looks_like_ball"]
+        and data["feedback"]["routine"] == "full-sole-smr"
+    )
     assert pic.read_bytes()[:4] == b"\x89PNG"
     text = runner.invoke(app, ["track", str(study / "p01" / "roll.npz")])
     assert text.exit_code == 0 and "never reached" in text.output
@@ -114,8 +144,20 @@ def test_cli_peaks(study: Path, tmp_path: Path) -> None:
         simulate_standing(duration_s=0.5, sample_rate_hz=20, seed=s).save_npz(pop / f"s{s}.npz")
     shutil.copy(study / "p02" / "day2" / "broken.asf", pop / "broken.asf")
     svg = tmp_path / "peaks.svg"
-    res = runner.invoke(app, ["peaks", str(study / "p02" / "day2" / "stand.npz"), "--json", "-o", str(svg),
-                              "--population", str(pop), "--layer", "anatomy"])  # fmt: skip
+    res = runner.invoke(
+        app,
+        [
+            "peaks",
+            str(study / "p02" / "day2" / "stand.npz"),
+            "--json",
+            "-o",
+            str(svg),
+            "--population",
+            str(pop),
+            "--layer",
+            "anatomy",
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["evidence"] == "expert-opinion" and "not a finding" in data["statement"]
@@ -127,7 +169,9 @@ def test_cli_peaks(study: Path, tmp_path: Path) -> None:
 
 
 def test_cli_tools_compare() -> None:
-    res = runner.invoke(app, ["tools", "compare", "--json", "--body-mass", "80", "--fraction", "0.5", "--tool", "golf-ball"])
+    res = runner.invoke(
+        app, ["tools", "compare", "--json", "--body-mass", "80", "--fraction", "0.5", "--tool", "golf-ball"]
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert {r["load"] for r in data["rows"]} == {"seated", "standing-50pct", "one-foot"}

@@ -86,14 +86,21 @@ def test_within_the_working_bound_where_it_applies() -> None:
         for f in (50.0, 100.0, 200.0, 300.0):
             est = estimate_contact(tool, (f, f))
             lo, hi = est.bound_kpa
-            assert lo * 0.9 <= est.mean_kpa[0] and est.mean_kpa[1] <= hi * 1.1, (tool, f, est.mean_kpa, est.bound_kpa)
+            assert lo * 0.9 <= est.mean_kpa[0] and est.mean_kpa[1] <= hi * 1.1, (
+                tool,
+                f,
+                est.mean_kpa,
+                est.bound_kpa,
+            )
 
 
 def test_load_cases_and_sentence() -> None:
     cases = {c.name: c for c in load_cases(80.0, (0.5,))}
     assert cases["standing-50pct"].force_n[0] == pytest.approx(0.5 * 80 * GRAVITY)
     assert cases["one-foot"].force_n[0] == pytest.approx(80 * GRAVITY)
-    est = estimate_contact("golf-ball", cases["standing-50pct"].force_n, "standing-50pct", cases["standing-50pct"].text)
+    est = estimate_contact(
+        "golf-ball", cases["standing-50pct"].force_n, "standing-50pct", cases["standing-50pct"].text
+    )
     text = est.sentence("golf ball")
     assert "kPa" in text and "times the mean pressure of quiet standing" in text and "367" in text
     spiky = estimate_contact("spiky-ball", (100.0, 100.0))

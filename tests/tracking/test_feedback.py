@@ -14,7 +14,9 @@ from solemap.routines import get_routine
 
 
 def _track(path, duration_s, load_n=100.0, seed=0, **kw):
-    rec = simulate_rolling(path=path, duration_s=duration_s, sample_rate_hz=25, load_n=load_n, seed=seed, **kw)
+    rec = simulate_rolling(
+        path=path, duration_s=duration_s, sample_rate_hz=25, load_n=load_n, seed=seed, **kw
+    )
     return track_ball(rec, baseline="none")
 
 
@@ -56,8 +58,12 @@ def test_pressure_above_the_planned_range() -> None:
     routine = get_routine("plantar-heel-pain")
     step = next(s for s in routine.steps if s.id == "arch-holds")
     assert step.tool == "lacrosse-ball"
-    light = session_feedback(_track([(0.275, 0.425)], 2.0, load_n=40.0, ball_diameter_mm=63.7, firmness=0.2), routine)
-    heavy = session_feedback(_track([(0.275, 0.425)], 2.0, load_n=900.0, ball_diameter_mm=42.7, firmness=1.0), routine)
+    light = session_feedback(
+        _track([(0.275, 0.425)], 2.0, load_n=40.0, ball_diameter_mm=63.7, firmness=0.2), routine
+    )
+    heavy = session_feedback(
+        _track([(0.275, 0.425)], 2.0, load_n=900.0, ball_diameter_mm=42.7, firmness=1.0), routine
+    )
     f_light = next(s for s in light.steps if s.step_id == "arch-holds")
     f_heavy = next(s for s in heavy.steps if s.step_id == "arch-holds")
     if f_light.spent_s == 0:

@@ -68,8 +68,12 @@ def test_noise_alone_makes_no_prominent_peaks() -> None:
     rng = np.random.default_rng(0)
     flat = np.full((30, 12), 50.0) + rng.normal(0, 5.0, (30, 12))
     flat[0, :] = flat[-1, :] = 0  # a border, so it is an island
-    rec = Recording.from_array(np.repeat(flat[None], 10, axis=0).astype(np.float32), sample_rate_hz=10,
-                               side="left", pitch_mm=(5.0, 5.0))  # fmt: skip
+    rec = Recording.from_array(
+        np.repeat(flat[None], 10, axis=0).astype(np.float32),
+        sample_rate_hz=10,
+        side="left",
+        pitch_mm=(5.0, 5.0),
+    )
     from solemap.recordings.simulate import simulation_truth  # noqa: F401  (placement below)
 
     res = strain_peaks(rec, registration=_dummy_registration((30, 12)))
@@ -79,12 +83,16 @@ def test_noise_alone_makes_no_prominent_peaks() -> None:
 def _dummy_registration(shape):
     from solemap.recordings.registration import register_footprint
 
-    return register_footprint(np.zeros(shape), (5.0, 5.0), side="left", heel_toe_mm=((27.5, 150.0), (27.5, 0.0)))
+    return register_footprint(
+        np.zeros(shape), (5.0, 5.0), side="left", heel_toe_mm=((27.5, 150.0), (27.5, 0.0))
+    )
 
 
 def test_output_is_honest_and_population_counts(output_dir) -> None:
-    results = [strain_peaks(simulate_standing(duration_s=0.5, seed=s, noise=0.05, side=side))
-               for s, side in [(0, "left"), (1, "left"), (2, "right")]]  # fmt: skip
+    results = [
+        strain_peaks(simulate_standing(duration_s=0.5, seed=s, noise=0.05, side=side))
+        for s, side in [(0, "left"), (1, "left"), (2, "right")]
+    ]
     data = results[0].to_json()
     assert data["evidence"] == EVIDENCE == "expert-opinion"
     assert "not a finding" in data["statement"] and data["statement"] == HYPOTHESIS
@@ -111,3 +119,57 @@ def test_real_trial(shared_recordings) -> None:
     assert res.foot == "left" and res.peaks
     top = res.peaks[0]
     assert top.prominence == pytest.approx(top.value)
+
+
+def _brute_prominence(img: np.ndarray) -> dict[tuple[int, int], float]:
+    """Prominence of every strict local maximum by brute force: the height minus the best
+    bottleneck (max over paths of the path's lowest cell) to any higher cell; ground is 0."""
+    import heapq
+
+    R, C = img.shape
+    out = {}
+    for i in range(R):
+        for j in range(C):
+            h = img[i, j]
+            nbrs = [(i + a, j + b) for a in (-1, 0, 1) for b in (-1, 0, 1)
+                    if (a or b) and 0 <= i + a < R and 0 <= j + b < C]  # fmt: skip
+            if h <= 0 or any(img[n] >= h for n in nbrs):
+                continue
+            best = {(i, j): h}
+            heap = [(-h, i, j)]
+            saddle = 0.0
+            while heap:  # widest-path search from the peak
+                neg, a, b = heapq.heappop(heap)
+                level = -neg
+                if img[a, b] > h:
+                    saddle = level
+                    break
+                for da in (-1, 0, 1):
+                    for db in (-1, 0, 1):
+                        na, nb = a + da, b + db
+                        if (da or db) and 0 <= na < R and 0 <= nb < C and img[na, nb] > 0:
+                            lv = min(level, img[na, nb])
+                            if lv > best.get((na, nb), -1):
+                                best[(na, nb)] = lv
+                                heapq.heappush(heap, (-lv, na, nb))
+            out[(i, j)] = h - saddle
+    return out
+
+
+def test_prominence_matches_brute_force() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+
+    @settings(max_examples=60, deadline=None)
+    @given(arrays(np.float64, (7, 6), elements=st.floats(-1.0, 10.0, allow_nan=False)))
+    def check(img: np.ndarray) -> None:
+        img = np.where(img < 0, 0.0, img)
+        if len(np.unique(img[img > 0])) != int((img > 0).sum()):
+            return  # ties: plateaus are counted once, which brute force does not model
+        got = {(i, j): p for i, j, _, p in find_peaks_2d(img)}
+        assert got.keys() == _brute_prominence(img).keys()
+        for k, p in _brute_prominence(img).items():
+            assert got[k] == pytest.approx(p)
+
+    check()

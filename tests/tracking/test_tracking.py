@@ -42,10 +42,19 @@ def test_mean_error_under_one_sensel(grid: str, ball: str, seed: int) -> None:
     # A random path of four waypoints inside the sole, away from its border.
     path = np.column_stack([rng.uniform(0.12, 0.78, 4), rng.uniform(0.3, 0.7, 4)])
     rec = simulate_rolling(
-        rows, cols, pitch, ball_diameter_mm=diameter, firmness=firmness, load_n=rng.uniform(60, 250),
-        path=path, duration_s=2.0, sample_rate_hz=50, noise=0.05, seed=seed,
+        rows,
+        cols,
+        pitch,
+        ball_diameter_mm=diameter,
+        firmness=firmness,
+        load_n=rng.uniform(60, 250),
+        path=path,
+        duration_s=2.0,
+        sample_rate_hz=50,
+        noise=0.05,
+        seed=seed,
         background_n=150.0 if seed == 1 else 0.0,
-    )  # fmt: skip
+    )
     truth = simulation_truth(rec)
     track = track_ball(rec, ball_diameter_mm=diameter)
     err = _path_error(track, truth)
@@ -158,9 +167,17 @@ def test_rolling_on_a_real_insole(shared_recordings, output_dir) -> None:
 
     reg = run_analysis(real, steps=False).sides[0].registration  # the foot's own print
     sim = simulate_rolling(
-        60, 21, real.pitch_mm, side="left", foot_length_mm=reg.dims.length_mm, axis_deg=reg.axis_deg,
-        heel_mm=tuple(reg.heel_mm), duration_s=4.0, sample_rate_hz=real.sample_rate_hz, seed=3,
-    )  # fmt: skip
+        60,
+        21,
+        real.pitch_mm,
+        side="left",
+        foot_length_mm=reg.dims.length_mm,
+        axis_deg=reg.axis_deg,
+        heel_mm=tuple(reg.heel_mm),
+        duration_s=4.0,
+        sample_rate_hz=real.sample_rate_hz,
+        seed=3,
+    )
     truth = simulation_truth(sim)
     p = sim.pressure().copy()
     force = np.nansum(real.pressure(), axis=(1, 2))
@@ -170,8 +187,10 @@ def test_rolling_on_a_real_insole(shared_recordings, output_dir) -> None:
     rec = Recording.from_array(p, sample_rate_hz=real.sample_rate_hz, side="left", pitch_mm=real.pitch_mm)
     track = track_ball(rec, registration=None)
     assert track.confidence >= LOW_CONFIDENCE
-    inside = valid[np.clip(np.rint(truth.path_grid[:, 0]).astype(int), 0, 59),
-                   np.clip(np.rint(truth.path_grid[:, 1]).astype(int), 0, 20)]  # fmt: skip
+    inside = valid[
+        np.clip(np.rint(truth.path_grid[:, 0]).astype(int), 0, 59),
+        np.clip(np.rint(truth.path_grid[:, 1]).astype(int), 0, 20),
+    ]
     err = _path_error(track, truth)[inside]
     assert np.nanmean(err) < 1.0
     from solemap.render import svg_to_png
@@ -195,3 +214,25 @@ def test_json_is_plain() -> None:
     text = json.dumps(data, allow_nan=False)
     assert data["looks_like_ball"] is True and data["path"] and "never_reached" in data
     assert math.isfinite(json.loads(text)["speed_mm_s"]["median"])
+
+
+@pytest.mark.parametrize(("side", "axis_deg"), [("right", -70.0), ("left", -110.0), ("right", 90.0)])
+def test_rotated_and_mirrored_placements(side: str, axis_deg: float) -> None:
+    # A plate: the foot stands at an angle, toes up or down the grid, either foot.
+    rec = simulate_rolling(
+        80,
+        60,
+        (5.0, 5.0),
+        side=side,
+        axis_deg=axis_deg,
+        duration_s=2.0,
+        sample_rate_hz=25,
+        background_n=200.0,
+        seed=11,
+    )
+    truth = simulation_truth(rec)
+    track = track_ball(rec)
+    assert np.nanmean(_path_error(track, truth)) < 1.0
+    assert track.foot == side and track.registration_source == "background"
+    uv_err = np.hypot(*(track.centre_uv - truth.path_uv).T)
+    assert np.nanmean(uv_err) < 0.04

@@ -88,6 +88,13 @@ def test_clicking_an_area_opens_its_details_and_what_lies_under_the_spot(
     assert point.get_by_role("button", name="Kidney", exact=True).count() == 1
     assert "area=refl-kidney-left" in page.url
     page.screenshot(path=str(output_dir / "web-area-panel.png"), full_page=False)
+    # Opening an entry of that list shows its details and keeps the list.
+    anatomy_link = point.locator("h4:has-text('Plantar anatomy') + ul button").first
+    name = anatomy_link.inner_text()
+    anatomy_link.click()
+    expect(page.locator("#area-detail h2")).to_have_text(name)
+    expect(page.locator("#area-detail .evidence")).to_contain_text("Anatomy")
+    assert page.locator("#point-card").count() == 1
     assert page.errors == []
 
 

@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import typer
 
-from solemap.cli import diary_cmds, map_cmds, pressure_cmds, recordings_cmds, routines_cmds, web_cmds
-from solemap.cli import tracking_cmds
+from solemap.cli import (
+    diary_cmds,
+    map_cmds,
+    pressure_cmds,
+    recordings_cmds,
+    routines_cmds,
+    tracking_cmds,
+    web_cmds,
+)
 from solemap.cli._common import OneLineErrors
 
 app = typer.Typer(

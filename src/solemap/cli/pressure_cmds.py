@@ -13,6 +13,12 @@ from solemap.cli._common import fail, print_json
 FileArg = Annotated[Path, typer.Argument(help="A pressure recording (any supported format).", exists=False)]
 SideOpt = Annotated[str | None, typer.Option("--side", "-s", help="left or right (default: every side).")]
 
+CleanOpt = Annotated[bool, typer.Option("--clean", help="Remove isolated-sensel noise first.")]
+UpsampleOpt = Annotated[
+    int,
+    typer.Option("--upsample", help="Interpolate a grid to N× finer sensels first (1 = off).", min=1, max=8),
+]
+
 mask_app = typer.Typer(help="Region masks (pressuRe's schemes) as GeoJSON files.", no_args_is_help=True)
 
 
@@ -25,6 +31,18 @@ def _read(path: Path) -> Any:
         return read_recording(path)
     except RecordingError as exc:
         fail(str(exc))
+
+
+def _prepare(rec: Any, clean: bool, upsample: int) -> Any:
+    from solemap.recordings.signals import clean_isolated, interpolate_grid
+
+    if clean:
+        rec = clean_isolated(rec)
+    if upsample > 1:
+        if rec.kind != "grid":
+            fail("--upsample needs a grid recording (plate or Tekscan), not discrete sensors")
+        rec = interpolate_grid(rec, upsample)
+    return rec
 
 
 def _side(rec: Any, side: str | None) -> str | None:
@@ -54,6 +72,12 @@ def footprint(
     mask: Annotated[
         Path | None, typer.Option("--mask", help="Draw a GeoJSON mask on the sensors instead of the map.")
     ] = None,
+    clean: CleanOpt = False,
+    upsample: UpsampleOpt = 1,
+    step: Annotated[
+        int | None,
+        typer.Option("--step", help="Peak or mean of this detected step only (1 …; needs --side)."),
+    ] = None,
 ) -> None:
     """Draw a footprint (peak, mean or one frame) on the foot map, or on the sensors with a mask."""
     from solemap.recordings.pictures import footprint_svg, save_figure, sensor_figure
@@ -65,20 +89,32 @@ def footprint(
         fail(f"--kind must be peak, mean or frame, got {kind!r}")
     if kind == "frame" and frame is None:
         fail("--kind frame needs --frame N")
-    rec = _read(file)
+    rec = _prepare(_read(file), clean, upsample)
     side = _side(rec, side)
     if frame is not None and not 0 <= frame < rec.n_frames:
         fail(f"--frame must lie in 0…{rec.n_frames - 1}, got {frame}")
+    frames = None
+    if step is not None:
+        from solemap.recordings.signals import whole_foot_curves
+
+        if side is None and len(rec.sides) > 1:
+            fail("--step needs --side for a recording of two sides")
+        steps = whole_foot_curves(rec, side).steps
+        if not 1 <= step <= len(steps):
+            fail(f"--step must lie in 1…{len(steps)} (steps found), got {step}")
+        frames = steps[step - 1].frames()
     try:
         if mask is not None:
             m = load_mask(mask)
             s = side or rec.sides[0]
-            values = footprint_values(rec, s, kind=kind, frame=frame)  # type: ignore[arg-type]
+            values = footprint_values(rec, s, kind=kind, frame=frame, frames=frames)  # type: ignore[arg-type]
             save_figure(sensor_figure(rec, s, values, m), output)
         else:
             from solemap.render import svg_to_png
 
-            svg = footprint_svg(rec, kind=kind, frame=frame, layers=layer or ["pressure-regions"], side=side)
+            svg = footprint_svg(
+                rec, kind=kind, frame=frame, layers=layer or ["pressure-regions"], side=side, frames=frames
+            )
             if fmt == "svg":
                 output.write_text(svg, encoding="utf-8")
             else:
@@ -100,12 +136,13 @@ def animate(
     layer: Annotated[
         str, typer.Option("--layer", "-l", help="Atlas layer outlines ('none' for the sole only).")
     ] = "pressure-regions",
+    clean: CleanOpt = False,
 ) -> None:
     """Animate a trial on the foot map (GIF or MP4)."""
     from solemap.recordings.pictures import animate as animate_
 
     _out(output, ("gif", "mp4"))
-    rec = _read(file)
+    rec = _prepare(_read(file), clean, 1)
     try:
         n = animate_(
             rec,
@@ -149,12 +186,9 @@ def indices(
     side: SideOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Arch index, CPEI and peak pressure gradient of a plate footprint (emed, footscan, pliance)."""
-    import numpy as np
-
-    from solemap.recordings.indices import arch_index, cpei, peak_pressure_gradient
-    from solemap.recordings.pictures import side_registration
-    from solemap.recordings.signals import footprint as footprint_values
+    """Arch index, CPEI and peak pressure gradient of a plate footprint (emed, footscan, pliance);
+    per step for walking trials on a grid insole."""
+    from solemap.recordings.indices import trial_indices
 
     rec = _read(file)
     if rec.kind != "grid":
@@ -162,35 +196,20 @@ def indices(
     side = _side(rec, side)
     results = []
     for s in [side] if side else list(rec.sides):
-        fp = footprint_values(rec, s)
-        reg = side_registration(rec, s)
-        entry: dict[str, Any] = {"side": s, "foot": reg.side}
         try:
-            entry["arch_index"] = arch_index(fp, rec.pitch_mm, registration=reg).to_json()
+            results.extend(trial_indices(rec, s))
         except ValueError as exc:
-            entry["arch_index"] = {"error": str(exc)}
-        p = np.nan_to_num(np.asarray(rec.pressure(s), dtype=np.float64)).reshape(rec.n_frames, -1)
-        rows, cols = fp.shape
-        x = np.tile(np.arange(cols) * rec.pitch_mm[1], rows)
-        y = np.repeat(np.arange(rows) * rec.pitch_mm[0], cols)
-        tot = p.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cop = np.column_stack([p @ x / tot, p @ y / tot])
-        try:
-            entry["cpei"] = cpei(fp, rec.pitch_mm, cop, registration=reg).to_json()
-        except ValueError as exc:
-            entry["cpei"] = {"error": str(exc)}
-        entry["pppg"] = peak_pressure_gradient(fp, rec.pitch_mm).to_json()
-        results.append(entry)
+            fail(f"side {s}: {exc}")
     if as_json:
         print_json({"file": str(file), "indices": results})
         return
     for e in results:
         ai, ce, pg = e["arch_index"], e["cpei"], e["pppg"]
-        typer.echo(f"{e['side']} ({e['foot']} foot)")
+        step = "" if e["step"] is None else f", step {e['step']}"
+        typer.echo(f"{e['side']} ({e['foot']} foot{step})")
         typer.echo(f"  arch index (Cavanagh & Rodgers 1987): {ai.get('value', ai.get('error'))}")
         typer.echo(f"  CPEI (Song et al. 1996), %:          {ce.get('value', ce.get('error'))}")
-        typer.echo(f"  peak pressure gradient, kPa/mm:      {pg['value']}")
+        typer.echo(f"  peak pressure gradient, kPa/mm:      {pg.get('value', pg.get('error'))}")
 
 
 @mask_app.command("make")
@@ -264,6 +283,89 @@ def mask_show(
         typer.echo(
             f"  {row['id']:<18} {row['name']}" + (f"  {row['sensors']} sensors" if "sensors" in row else "")
         )
+
+
+def _read_steps(path: Path, rec: Any) -> dict[str, list[tuple[int, int]]]:
+    """``{"steps": {side: [[first, last], ...]}}`` → side -> frame pairs, checked against ``rec``."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"{path}: cannot read the steps: {exc}")
+    steps = data.get("steps") if isinstance(data, dict) else None
+    if not isinstance(steps, dict):
+        fail(f'{path}: expected {{"steps": {{side: [[first, last], ...]}}}}')
+    out: dict[str, list[tuple[int, int]]] = {}
+    for side, pairs in steps.items():
+        if side not in rec.sides:
+            fail(f"{path}: side {side!r} is not in the recording (sides: {', '.join(rec.sides)})")
+        try:
+            out[side] = [(int(a), int(b)) for a, b in pairs]
+        except (TypeError, ValueError):
+            fail(f"{path}: steps of {side} must be [first, last] frame pairs")
+        for a, b in out[side]:
+            if not 0 <= a <= b < rec.n_frames:
+                fail(f"{path}: step {a}-{b} of {side} lies outside frames 0…{rec.n_frames - 1}")
+    return out
+
+
+@mask_app.command("apply")
+def mask_apply(
+    file: FileArg,
+    mask: Annotated[
+        str, typer.Option("--mask", "-m", help="GeoJSON mask file or a scheme name (pedar_mask1 …).")
+    ],
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Fractional weights (default: whole sensors).")
+    ] = False,
+    metrics: Annotated[
+        str, typer.Option("--metrics", help="Comma-separated metric names (default: pressuRe's five).")
+    ] = "peak_pressure,pti_peak,pti_mean,fti,max_force",
+    steps_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--steps", help="JSON of kept steps (saved by the /pressure-tools page); default: detected."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON rows.")] = False,
+) -> None:
+    """Measure every step and region of a recording under a mask (pressuRe's mask_analysis)."""
+    import math
+
+    from solemap.recordings.metrics import METRICS
+    from solemap.recordings.pressure_masks import SCHEMES, MaskError, analyze_with_mask, load_mask
+
+    wanted = [m.strip() for m in metrics.split(",") if m.strip()]
+    unknown = [m for m in wanted if m not in METRICS]
+    if unknown:
+        fail(f"unknown metric(s) {', '.join(unknown)}; metrics: {', '.join(METRICS)}")
+    rec = _read(file)
+    steps = None if steps_file is None else _read_steps(steps_file, rec)
+    try:
+        m: Any = mask if mask in SCHEMES else load_mask(mask)
+        table = analyze_with_mask(rec, m, partial=partial, steps=steps)
+    except MaskError as exc:
+        fail(str(exc))
+    except ValueError as exc:
+        fail(f"cannot apply the mask: {exc}")
+    table = table[table.metric.isin(wanted)]
+    rows = [
+        {
+            "side": r.side,
+            "step": None if r.step is None or str(r.step) == "<NA>" else int(r.step),
+            "region": r.region,
+            "metric": r.metric,
+            "value": None if not math.isfinite(r.value) else round(float(r.value), 6),
+            "unit": r.unit,
+        }
+        for r in table.itertuples(index=False)
+    ]
+    if as_json:
+        print_json({"file": str(file), "mask": mask, "partial": partial, "metrics": rows})
+        return
+    wide = table.pivot_table(index=["side", "step", "region"], columns="metric", values="value", sort=False)
+    typer.echo(wide[wanted].round(3).to_string())
 
 
 def register(app: typer.Typer) -> None:

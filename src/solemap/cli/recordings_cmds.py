@@ -65,6 +65,14 @@ def analyze(
     calibration: Annotated[
         float | None, typer.Option("--calibration", help="kPa per count, for files of raw counts.")
     ] = None,
+    axis_deg: Annotated[
+        float | None,
+        typer.Option(
+            "--axis-deg",
+            help="Heel → toe direction in the sensor grid, degrees from the column axis "
+            "(-90: toes toward the first row); default: found from the footprint.",
+        ),
+    ] = None,
 ) -> None:
     """Register a recording on the foot, mask it with an atlas layer and print the metrics."""
     from solemap.recordings import RecordingError, read_recording
@@ -84,7 +92,7 @@ def analyze(
     try:
         rec = read_recording(file, **options)
         with _progress_runner(rec.n_frames, as_json) as progress:
-            result = run_analysis(rec, layer, side, steps=by_step, progress=progress)
+            result = run_analysis(rec, layer, side, axis_deg=axis_deg, steps=by_step, progress=progress)
     except (RecordingError, RegistrationError, LayerError) as exc:
         fail(str(exc))
     except TypeError as exc:  # a reader that does not take the given option

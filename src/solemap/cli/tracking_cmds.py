@@ -10,7 +10,9 @@ import typer
 
 from solemap.cli._common import fail, print_json
 
-tools_app = typer.Typer(help="Contact mechanics of the tools: pressure under each ball, as ranges.", no_args_is_help=True)
+tools_app = typer.Typer(
+    help="Contact mechanics of the tools: pressure under each ball, as ranges.", no_args_is_help=True
+)
 
 
 def _read(file: Path, calibration: float | None = None):
@@ -44,16 +46,31 @@ def _num(x: Any, fmt: str = ".0f") -> str:
 def track(
     file: Annotated[Path, typer.Argument(help="A grid recording of a ball rolled under the foot.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
-    routine: Annotated[str | None, typer.Option("--routine", help="Compare with this routine (id or file).")] = None,
-    layer: Annotated[str, typer.Option("--layer", "-l", help="Atlas layer for the per-area table.")] = "pressure-regions",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Picture of the path: .svg or .png.")] = None,
-    side: Annotated[str | None, typer.Option("--side", "-s", help="left or right: the side to track, or the foot.")] = None,
-    reference: Annotated[
-        Path | None, typer.Option("--reference", help="A standing recording on the same grid, to place the foot.")
+    routine: Annotated[
+        str | None, typer.Option("--routine", help="Compare with this routine (id or file).")
     ] = None,
-    ball_mm: Annotated[float | None, typer.Option("--ball-mm", help="Ball diameter in mm (sets the search window).")] = None,
-    hold: Annotated[bool, typer.Option("--hold", help="No background subtraction (seated, ball held in place).")] = False,
-    body_mass: Annotated[float | None, typer.Option("--body-mass", help="kg, for the planned loads of --routine.")] = None,
+    layer: Annotated[
+        str, typer.Option("--layer", "-l", help="Atlas layer for the per-area table.")
+    ] = "pressure-regions",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Picture of the path: .svg or .png.")
+    ] = None,
+    side: Annotated[
+        str | None, typer.Option("--side", "-s", help="left or right: the side to track, or the foot.")
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="A standing recording on the same grid, to place the foot."),
+    ] = None,
+    ball_mm: Annotated[
+        float | None, typer.Option("--ball-mm", help="Ball diameter in mm (sets the search window).")
+    ] = None,
+    hold: Annotated[
+        bool, typer.Option("--hold", help="No background subtraction (seated, ball held in place).")
+    ] = False,
+    body_mass: Annotated[
+        float | None, typer.Option("--body-mass", help="kg, for the planned loads of --routine.")
+    ] = None,
 ) -> None:
     """Track a ball rolled under the sole: path, speed, time and pressure per area, never-reached areas."""
     from solemap.recordings import RecordingError
@@ -66,7 +83,9 @@ def track(
     rec = _read(file)
     ref = _read(reference) if reference is not None else None
     try:
-        result = track_ball(rec, side, reference=ref, ball_diameter_mm=ball_mm, baseline="none" if hold else "quantile")
+        result = track_ball(
+            rec, side, reference=ref, ball_diameter_mm=ball_mm, baseline="none" if hold else "quantile"
+        )
     except (RecordingError, RegistrationError, ValueError) as exc:
         fail(str(exc))
     fb = None
@@ -108,7 +127,8 @@ def _print_track(result, layer: str, file: Path) -> None:
     console.print(f"[bold]{file.name}[/bold] — {s['foot']} foot (placement from {s['registration_source']})")
     console.print(
         f"tracked {s['tracked_s']:.1f} of {s['duration_s']:.1f} s · path {s['path_length_mm']:.0f} mm · "
-        f"median speed {_num(s['speed_mm_s']['median'])} mm/s · contact radius {_num(s['contact_radius_mm'])} mm · "
+        f"median speed {_num(s['speed_mm_s']['median'])} mm/s · "
+        f"contact radius {_num(s['contact_radius_mm'])} mm · "
         f"peak {_num(s['peak_pressure_kpa'])} kPa · confidence {s['confidence']:.2f}"
     )
     for note in s["notes"]:
@@ -132,7 +152,10 @@ def peaks(
     side: Annotated[str | None, typer.Option("--side", "-s", help="left or right.")] = None,
     metric: Annotated[str, typer.Option("--metric", help="pti (kPa·s) or mean (kPa).")] = "pti",
     population: Annotated[
-        Path | None, typer.Option("--population", help="A folder of standing recordings: how often each area holds a peak.")
+        Path | None,
+        typer.Option(
+            "--population", help="A folder of standing recordings: how often each area holds a peak."
+        ),
     ] = None,
 ) -> None:
     """Pressure peaks of a standing foot and the areas under them — an exploratory look at a hypothesis."""
@@ -163,8 +186,11 @@ def peaks(
                 results.append(strain_peaks(read_recording(path), metric=metric))
             except (RecordingError, RegistrationError, ValueError) as exc:
                 skipped.append({"file": str(path), "error": str(exc)})
-        pop = {"recordings": len(results), "skipped": skipped,
-               "areas": peak_population(results, layer).to_dict(orient="records")}  # fmt: skip
+        pop = {
+            "recordings": len(results),
+            "skipped": skipped,
+            "areas": peak_population(results, layer).to_dict(orient="records"),
+        }
     if output is not None:
         _write_svg(peaks_svg(result, layer, title=f"Pressure peaks (exploratory): {file.name}"), output)
     if as_json:
@@ -177,16 +203,23 @@ def peaks(
     from rich.console import Console
 
     console = Console()
-    console.print(f"[bold]{file.name}[/bold] — {result.foot} foot, {len(result.peaks)} peak(s) of {result.metric} ({result.unit})")
+    console.print(
+        f"[bold]{file.name}[/bold] — {result.foot} foot, "
+        f"{len(result.peaks)} peak(s) of {result.metric} ({result.unit})"
+    )
     console.print(f"[italic]{HYPOTHESIS}[/italic] (evidence: {EVIDENCE})")
     for p in result.peaks:
-        console.print(f"{p.rank}. u={p.u:.2f} v={p.v:.2f}  {p.value:.0f} {result.unit} (prominence {p.prominence:.0f})")
+        console.print(
+            f"{p.rank}. u={p.u:.2f} v={p.v:.2f}  {p.value:.0f} {result.unit} (prominence {p.prominence:.0f})"
+        )
         for lay, ids in p.areas.items():
             console.print(f"     {lay}: {', '.join(ids)}")
     if steps:
         console.print("Routine steps that work on these areas:")
         for s in steps:
-            console.print(f"  {s['routine']} / {s['step']}: {s['title']} ({', '.join(s['areas'])}; {s['evidence']})")
+            console.print(
+                f"  {s['routine']} / {s['step']}: {s['title']} ({', '.join(s['areas'])}; {s['evidence']})"
+            )
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
     if pop is not None:
@@ -198,9 +231,12 @@ def peaks(
 @tools_app.command("compare")
 def tools_compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    body_mass: Annotated[float | None, typer.Option("--body-mass", help="Body mass in kg (default 70).")] = None,
+    body_mass: Annotated[
+        float | None, typer.Option("--body-mass", help="Body mass in kg (default 70).")
+    ] = None,
     fraction: Annotated[
-        list[float] | None, typer.Option("--fraction", help="Body-weight share through the ball (repeatable).")
+        list[float] | None,
+        typer.Option("--fraction", help="Body-weight share through the ball (repeatable)."),
     ] = None,
     tool: Annotated[list[str] | None, typer.Option("--tool", help="Only this tool (repeatable).")] = None,
 ) -> None:
@@ -216,9 +252,15 @@ def tools_compare(
     except ValueError as exc:
         fail(str(exc))
     if as_json:
-        print_json({"model": "non-linear thin heel pad (exponential stiffening) calibrated on loaded heel-pad thickness",
-                    "evidence": "expert-opinion", "pressure_pain_threshold": ppt_statement(),
-                    "rows": [r.to_json() for r in rows]})  # fmt: skip
+        print_json(
+            {
+                "model": "non-linear thin heel pad (exponential stiffening), calibrated on the loaded "
+                "heel-pad thickness",
+                "evidence": "expert-opinion",
+                "pressure_pain_threshold": ppt_statement(),
+                "rows": [r.to_json() for r in rows],
+            }
+        )
         return
     from rich.console import Console
     from rich.table import Table
@@ -231,18 +273,29 @@ def tools_compare(
         a, b = round_range(*x)
         return f"{a:g}–{b:g}" if a != b else f"{a:g}"
 
-    table = Table(title="Under the ball at the heel (10th–90th percentile of the model's range; expert-opinion)")
+    table = Table(
+        title="Under the ball at the heel (10th–90th percentile of the model's range; expert-opinion)"
+    )
     for col in ("tool", "load", "force N", "radius mm", "mean kPa", "peak kPa", "× standing"):
         table.add_column(col, justify="left" if col in ("tool", "load") else "right")
     for r in rows:
-        table.add_row(r.tool, r.load, rng(r.force_n), rng(r.contact_radius_mm), rng(r.mean_kpa), rng(r.peak_kpa),
-                      rng(r.times_standing))  # fmt: skip
+        table.add_row(
+            r.tool,
+            r.load,
+            rng(r.force_n),
+            rng(r.contact_radius_mm),
+            rng(r.mean_kpa),
+            rng(r.peak_kpa),
+            rng(r.times_standing),
+        )
     console = Console()
     console.print(table)
     for r in rows:
         if r.modelled and r.load == "standing-50pct":
             console.print("• " + r.sentence())
-    console.print("Not modelled: " + "; ".join(sorted({f"{r.tool} ({r.notes[0]})" for r in rows if not r.modelled})))
+    console.print(
+        "Not modelled: " + "; ".join(sorted({f"{r.tool} ({r.notes[0]})" for r in rows if not r.modelled}))
+    )
     console.print(ppt_statement())
 
 
@@ -252,8 +305,12 @@ def batch(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Address of a Dask scheduler, e.g. tcp://host:8786.")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Local cluster: number of worker processes.")] = 2,
-    layer: Annotated[str, typer.Option("--layer", "-l", help="Atlas layer of the regions.")] = "pressure-regions",
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="Local cluster: number of worker processes.")
+    ] = 2,
+    layer: Annotated[
+        str, typer.Option("--layer", "-l", help="Atlas layer of the regions.")
+    ] = "pressure-regions",
     no_track: Annotated[bool, typer.Option("--no-track", help="Leave out the ball-tracking rows.")] = False,
     no_peaks: Annotated[bool, typer.Option("--no-peaks", help="Leave out the strain-peak rows.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -275,8 +332,15 @@ def batch(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     err = Console(stderr=True)
-    with Progress(TextColumn("batch"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, disable=quiet, transient=True) as bar:  # fmt: skip
+    with Progress(
+        TextColumn("batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet,
+        transient=True,
+    ) as bar:
         task = bar.add_task("files", total=total)
 
         def progress(done: int, n: int, name: str, error: str | None) -> None:
@@ -285,13 +349,23 @@ def batch(
                 bar.console.print(f"[red]failed[/red] {name}: {error}")
 
         try:
-            result = run_batch(study_dir, output, scheduler=scheduler, n_workers=workers, layer=layer,
-                               track=not no_track, peaks=not no_peaks, progress=progress)  # fmt: skip
+            result = run_batch(
+                study_dir,
+                output,
+                scheduler=scheduler,
+                n_workers=workers,
+                layer=layer,
+                track=not no_track,
+                peaks=not no_peaks,
+                progress=progress,
+            )
         except OSError as exc:
             fail(f"cannot reach the scheduler or write {output}: {exc}")
     ok = len(result.files) - len(result.failures)
-    typer.echo(f"{ok} of {len(result.files)} file(s) analysed in {result.seconds:.1f} s; "
-               f"{len(result.table)} rows written to {output}")  # fmt: skip
+    typer.echo(
+        f"{ok} of {len(result.files)} file(s) analysed in {result.seconds:.1f} s; "
+        f"{len(result.table)} rows written to {output}"
+    )
     for name, message in result.failures:
         typer.echo(f"failed: {name}: {message}", err=True)
     if result.failures and ok == 0:

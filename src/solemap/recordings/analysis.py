@@ -47,7 +47,7 @@ __all__ = ["Analysis", "SideAnalysis", "analyze", "footprint_raster", "run_analy
 
 #: Bytes of pressure data per chunk handed to the kernel (which splits it between its threads):
 #: large enough that per-call overhead vanishes, small enough to keep memory bounded.
-CHUNK_BYTES = 16 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024 * 1024
 
 Progress = Callable[[int, int], None]
 
@@ -180,8 +180,13 @@ def _window_metrics(
     dt: float,
     contact_kpa: float,
     cop_foot: np.ndarray,
+    step: Step | None = None,
 ) -> list[tuple[str, str, float]]:
-    """(region, metric, value) rows for one window: the regions and the whole foot."""
+    """(region, metric, value) rows for one window: the regions and the whole foot.
+
+    For a step, the whole foot's contact time is (FO − FS) · Δt, foot strike to foot off
+    (pressure-metrics.md); regions and whole recordings use their loaded span.
+    """
     rows: list[tuple[str, str, float]] = []
     if weights.n_regions:
         vals = summarize(
@@ -207,6 +212,8 @@ def _window_metrics(
         dt,
         contact_kpa,
     )
+    if step is not None:
+        foot["contact_time"] = np.array([(step.stop - step.start) * dt])
     rows.extend(("foot", name, float(foot[name][0])) for name in METRICS)
     rows.extend(("foot", name, float(val)) for name, val in cop_path(cop_foot[frames]).items())
     return rows
@@ -265,6 +272,8 @@ def _analyse_side(
         progress=tick(0),
     )
     footprint = first.sensor_max_kpa.reshape(frame_shape)
+    total_force = first.total_force_n
+    del first  # keep only what pass 2 needs: memory grows with frames on long recordings
     if not np.isfinite(footprint).any():
         raise RecordingError(recording.metadata.get("path"), None, f"side {side}: every sample is missing")
     reg = _register(recording, side, footprint, foot_side, axis_deg, seen_from)
@@ -277,7 +286,7 @@ def _analyse_side(
     found: list[Step] = []
     if steps and n_frames > 2:
         try:
-            found = detect_steps(first.total_force_n, step_threshold, min_frames=min_step_frames)
+            found = detect_steps(total_force, step_threshold, min_frames=min_step_frames)
         except StepError as exc:
             notes.append(f"no steps: {exc}")
         if not found:
@@ -315,7 +324,7 @@ def _analyse_side(
     for st in found:
         smax = curves.segment_sensor_max_kpa[st.number - 1]
         for region, metric, value in _window_metrics(
-            curves, st.frames(), smax, weights, area_m2, dt, contact_kpa, cop_foot
+            curves, st.frames(), smax, weights, area_m2, dt, contact_kpa, cop_foot, st
         ):
             rows.append((reg.side, st.number, region, metric, value))
     result = SideAnalysis(side, reg, weights, curves, found, footprint, cop_foot, cop_uv, notes)

@@ -94,18 +94,44 @@ def analyse_file(
                     summary = track_ball(rec, s, registration=side_result.registration).summary()
                     for key, metric, unit in _BALL_METRICS:
                         value = summary.get(key)
-                        rows.append((rel, foot, None, "ball", metric, float("nan") if value is None else float(value), unit))
-                    rows.append((rel, foot, None, "ball", "ball_speed_median",
-                                 float(summary["speed_mm_s"]["median"] or np.nan), "mm/s"))  # fmt: skip
+                        rows.append(
+                            (
+                                rel,
+                                foot,
+                                None,
+                                "ball",
+                                metric,
+                                float("nan") if value is None else float(value),
+                                unit,
+                            )
+                        )
+                    rows.append(
+                        (
+                            rel,
+                            foot,
+                            None,
+                            "ball",
+                            "ball_speed_median",
+                            float(summary["speed_mm_s"]["median"] or np.nan),
+                            "mm/s",
+                        )
+                    )
                 if peaks:
                     from solemap.recordings.peaks import strain_peaks
 
                     pk = strain_peaks(rec, s, registration=side_result.registration, layers=["anatomy"])
                     for p in pk.peaks:
                         for area in p.areas.get("anatomy", []):
-                            rows.append((rel, foot, None, area, "strain_peak_prominence", p.prominence, pk.unit))
-    except Exception as exc:  # noqa: BLE001 - a batch reports every failure and goes on
-        return {"file": rel, "rows": [], "error": f"{type(exc).__name__}: {exc}", "seconds": time.perf_counter() - t0}
+                            rows.append(
+                                (rel, foot, None, area, "strain_peak_prominence", p.prominence, pk.unit)
+                            )
+    except Exception as exc:
+        return {
+            "file": rel,
+            "rows": [],
+            "error": f"{type(exc).__name__}: {exc}",
+            "seconds": time.perf_counter() - t0,
+        }
     return {"file": rel, "rows": rows, "error": None, "seconds": time.perf_counter() - t0}
 
 
@@ -171,22 +197,33 @@ def run_batch(
         if scheduler:
             own_client = Client(scheduler)
         else:
-            own_cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                                       processes=processes, dashboard_address=None)  # fmt: skip
+            own_cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=threads_per_worker,
+                processes=processes,
+                dashboard_address=None,
+            )
             own_client = Client(own_cluster)
         client = own_client
     rows: list[tuple[Any, ...]] = []
     failures: list[tuple[str, str]] = []
     done: list[str] = []
     try:
-        futures = client.map(analyse_file, [str(p) for p in paths], root=str(root), layer=layer, track=track,
-                             peaks=peaks, pure=False)  # fmt: skip
+        futures = client.map(
+            analyse_file,
+            [str(p) for p in paths],
+            root=str(root),
+            layer=layer,
+            track=track,
+            peaks=peaks,
+            pure=False,
+        )
         names = {f.key: os.path.relpath(p, root) for f, p in zip(futures, paths, strict=True)}
         for fut in as_completed(futures):
             name = names[fut.key]
             try:
                 res = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker fails one file, not the batch
+            except Exception as exc:
                 res = {"file": name, "rows": [], "error": f"{type(exc).__name__}: {exc}"}
             done.append(res["file"])
             if res["error"]:
@@ -199,7 +236,9 @@ def run_batch(
             own_client.close()
         if own_cluster is not None:
             own_cluster.close()
-    table = _table(rows).sort_values(["file", "side", "region", "metric"], kind="stable").reset_index(drop=True)
+    table = (
+        _table(rows).sort_values(["file", "side", "region", "metric"], kind="stable").reset_index(drop=True)
+    )
     out_path = None
     if output is not None:
         out_path = Path(output)

@@ -39,7 +39,7 @@ from typing import Literal
 import numpy as np
 import shapely
 
-from solemap.recordings.pressure_masks import _AxisFrame, automask, axis_frame, reg_directions
+from solemap.recordings.pressure_masks import AxisFrame, automask, axis_frame, reg_directions
 from solemap.recordings.registration import Registration, register_footprint
 from solemap.recordings.weights import grid_sensel_polygons, overlap_weights
 
@@ -109,7 +109,7 @@ def _directions(fp: np.ndarray, pitch: tuple[float, float], axis, lateral, regis
 
 def _frame_for(
     points: np.ndarray, axis: np.ndarray, lateral: np.ndarray, exact_axis: bool
-) -> tuple[_AxisFrame, float]:
+) -> tuple[AxisFrame, float]:
     """Local (s, t) frame: along the given axis exactly, or along the print's minimum rectangle."""
     if exact_axis:
         a = axis / np.linalg.norm(axis)
@@ -119,7 +119,7 @@ def _frame_for(
         t = points @ a
         s = points @ across
         origin = t.min() * a + 0.5 * (s.min() + s.max()) * across
-        return _AxisFrame(origin, a, across), float(np.ptp(t))
+        return AxisFrame(origin, a, across), float(np.ptp(t))
     return axis_frame(points, axis, lateral)
 
 
@@ -301,3 +301,74 @@ def peak_pressure_gradient(image: np.ndarray, pitch_mm: tuple[float, float]) -> 
             if (dr or dc) and 0 <= rr < img.shape[0] and 0 <= cc < img.shape[1] and np.isfinite(img[rr, cc]):
                 best = max(best, (peak - img[rr, cc]) / math.hypot(dr * rp, dc * cp))
     return PressureGradient(best, float(peak), r, c)
+
+
+def cop_plane_mm(pressure: np.ndarray, pitch_mm: tuple[float, float]) -> np.ndarray:
+    """(T, 2) pressure-weighted CoP of a (T, R, C) grid in grid-plane mm (NaN when unloaded).
+
+    Pressure-weighted equals force-weighted here because all sensels of a grid have one area.
+    """
+    p = np.nan_to_num(np.asarray(pressure, dtype=np.float64)).reshape(pressure.shape[0], -1)
+    rows, cols = pressure.shape[1:]
+    x = np.tile(np.arange(cols) * float(pitch_mm[1]), rows)
+    y = np.repeat(np.arange(rows) * float(pitch_mm[0]), cols)
+    tot = p.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cop = np.column_stack([p @ x / tot, p @ y / tot])
+    cop[~(tot > 0)] = np.nan
+    return cop
+
+
+def stance_indices(
+    recording, side: str | None = None, frames: slice | None = None, registration: Registration | None = None
+) -> dict:
+    """Arch index, CPEI and PPPG of one stance of a grid recording (a plate trial, or one step).
+
+    ``frames``: the stance (e.g. ``Step.frames()``), default the whole recording. Returns a
+    JSON-ready dict; an index that cannot be computed holds ``{"error": reason}``.
+    """
+    from solemap.recordings.pressure_masks import register_side
+    from solemap.recordings.signals import footprint
+
+    if recording.kind != "grid":
+        raise ValueError("the footprint indices need a grid recording (plate or Tekscan insole)")
+    side = recording._side(side)
+    fp = footprint(recording, side, frames=frames)
+    reg = registration or register_side(recording, side)
+    out: dict = {"side": side, "foot": reg.side}
+    window = frames if frames is not None else slice(None)
+    for name, fn in (
+        ("arch_index", lambda: arch_index(fp, recording.pitch_mm, registration=reg)),
+        (
+            "cpei",
+            lambda: cpei(
+                fp,
+                recording.pitch_mm,
+                cop_plane_mm(recording.pressure(side)[window], recording.pitch_mm),
+                registration=reg,
+            ),
+        ),
+        ("pppg", lambda: peak_pressure_gradient(fp, recording.pitch_mm)),
+    ):
+        try:
+            out[name] = fn().to_json()
+        except ValueError as exc:
+            out[name] = {"error": str(exc)}
+    return out
+
+
+def trial_indices(recording, side: str | None = None) -> list[dict]:
+    """:func:`stance_indices` for every step of a walking trial (``step`` 1…n), or once for the
+    whole recording when it holds no complete step (a plate trial of one stance)."""
+    from solemap.recordings.signals import whole_foot_curves
+
+    side = recording._side(side)
+    steps = whole_foot_curves(recording, side).steps
+    from solemap.recordings.pressure_masks import register_side
+
+    reg = register_side(recording, side)
+    if len(steps) <= 1:
+        return [{"step": None, **stance_indices(recording, side, registration=reg)}]
+    return [
+        {"step": st.number, **stance_indices(recording, side, st.frames(), registration=reg)} for st in steps
+    ]

@@ -3,9 +3,10 @@
 A registered side (:class:`~solemap.recordings.registration.Registration`) gives every sensel
 centre a (u, v) position; the layer's areas (as :class:`solemap.lookup.LabelRaster` lists them)
 then tell, by an exact point-in-polygon test, which areas contain it. Overlapping layers
-(reflexology, anatomy) give a sensel several areas. The result is a :class:`~solemap.recordings.metrics.RegionWeights` with weight 1 for a sensel whose
-centre lies in the area and 0 otherwise (pressuRe's default of whole sensors; fractional
-weights by overlap are the subject of issue 10). Computed once per recording side.
+(reflexology, anatomy) give a sensel several areas. The result is a
+:class:`~solemap.recordings.metrics.RegionWeights` with weight 1 for a sensel whose centre lies in
+the area and 0 otherwise (pressuRe's default of whole sensors; fractional weights by overlap are
+the subject of issue 10). Computed once per recording side.
 """
 
 from __future__ import annotations

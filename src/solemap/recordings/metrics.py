@@ -18,20 +18,21 @@ Per frame (:func:`region_curves`, one pass over the data, chunked over time):
 Per window of frames (a step or the whole trial, :func:`summarize`), with the *ever-loaded area*
 A_R = Σ w_i A_i [max_t p_i(t) > contact_kpa] over the window:
 
-=========================  =====================================================  =======
-name                       definition                                             unit
-=========================  =====================================================  =======
-``peak_pressure``          max_t P_R(t) (pressuRe ``press_peak_sensor``)          kPa
-``mean_pressure_peak``     max_t F_R(t) / (1000 A_R) (pressuRe ``press_peak_mask``) kPa
-``mean_pressure``          mean over loaded frames of F_R(t) / (1000 C_R(t))      kPa
-``pti_peak``               Σ_t P_R(t) Δt, rectangle sum (pressuRe ``pti_1``)      kPa·s
-``pti_mean``               FTI / A_R / 1000, Melai (pressuRe ``pti_2``)           kPa·s
-``fti``                    trapezoid ∫ F_R dt (pressuRe ``fti``)                  N·s
-``max_force``              max_t F_R(t) (pressuRe ``force_peak``)                 N
-``contact_area_peak``      max_t C_R(t) (pressuRe ``contact_area_peak``, in cm²)  cm²
-``contact_area_total``     A_R, the area loaded at any time in the window         cm²
-``contact_time``           (last − first loaded frame + 1) Δt                     s
-=========================  =====================================================  =======
+=======================  ===========================================================  =====
+name                     definition                                                   unit
+=======================  ===========================================================  =====
+``peak_pressure``        max_t P_R(t) (pressuRe ``press_peak_sensor``)                kPa
+``mean_pressure_peak``   max_t F_R(t) / (1000 A_R) (pressuRe ``press_peak_mask``)     kPa
+``mean_pressure``        mean over loaded frames of F_R(t) / (1000 C_R(t))            kPa
+``pti_peak``             Σ_t P_R(t) Δt, rectangle sum (pressuRe ``pti_1``)            kPa·s
+``pti_mean``             FTI / A_R / 1000, Melai (pressuRe ``pti_2``)                 kPa·s
+``fti``                  trapezoid ∫ F_R dt (pressuRe ``fti``)                        N·s
+``max_force``            max_t F_R(t) (pressuRe ``force_peak``)                       N
+``contact_area_peak``    max_t C_R(t) (pressuRe ``contact_area_peak``, in cm²)        cm²
+``contact_area_total``   A_R, the area loaded at any time in the window               cm²
+``contact_time``         (last − first loaded frame + 1) Δt; the whole foot in a      s
+                         step: (FO − FS) Δt, set by :mod:`solemap.recordings.analysis`
+=======================  ===========================================================  =====
 
 Missing data stays missing: maxima and means use the frames that have data (NaN if none);
 integrals (``pti_*``, ``fti``) are NaN when any frame of the window is missing for the region,
@@ -86,7 +87,12 @@ METRICS: dict[str, MetricInfo] = {
     "max_force": MetricInfo("N", "maximum regional force", "force_peak"),
     "contact_area_peak": MetricInfo("cm²", "maximum loaded area in one frame", "contact_area_peak"),
     "contact_area_total": MetricInfo("cm²", "area of the sensors loaded at any time in the window", None),
-    "contact_time": MetricInfo("s", "(last − first frame with a loaded sensor + 1) × frame period", None),
+    "contact_time": MetricInfo(
+        "s",
+        "(last − first frame with a loaded sensor + 1) × frame period; "
+        "whole foot in a step: (FO − FS) × period",
+        None,
+    ),
 }
 
 #: Metrics of the whole-foot centre-of-pressure path (region ``foot`` only), in foot_mm when the
@@ -225,26 +231,22 @@ def _numba_kernels():
     m31 = np.int32(0x7FFFFFFF)
     inf_bits = np.int32(0x7F800000)
     zero = np.float32(0.0)
-    one = np.float32(1.0)
 
     @numba.njit(**opts)
     def transpose(p, t0, tc, cols, pt):
-        # Columns ``cols`` of frames t0..t0+tc into pt (len(cols), tc), in 8 × 8 tiles so that both
-        # the reads and the writes stay within a few cache lines.
+        # Columns ``cols`` of frames t0..t0+tc into pt (len(cols), tc). Blocks of 16 frames: each
+        # column's 16 reads touch 16 cache lines that the next columns reuse, and its 16 writes
+        # are one contiguous run (measured twice as fast as 8 × 8 tiles here).
         n = cols.size
-        nb = n - n % 8
-        tb_end = tc - tc % 8
-        for tb in range(0, tb_end, 8):
-            for i0 in range(0, nb, 8):
-                for a in range(8):
-                    for b in range(8):
-                        pt[i0 + b, tb + a] = p[t0 + tb + a, cols[i0 + b]]
-            for i in range(nb, n):
-                for a in range(8):
-                    pt[i, tb + a] = p[t0 + tb + a, cols[i]]
+        tb_end = tc - tc % 16
+        for tb in range(0, tb_end, 16):
+            for j in range(n):
+                c = cols[j]
+                for a in range(16):
+                    pt[j, tb + a] = p[t0 + tb + a, c]
         for tt in range(tb_end, tc):
-            for i in range(n):
-                pt[i, tt] = p[t0 + tt, cols[i]]
+            for j in range(n):
+                pt[j, tt] = p[t0 + tt, cols[j]]
 
     @numba.njit(**opts)
     def sub_chunk(
@@ -280,15 +282,14 @@ def _numba_kernels():
         tc = t1 - t0
         transpose(p, t0, tc, cols, pt)
         ptk = pt.view(np.int32)
-        f_tot, mx, my, la_tot, c_tot = acc[0], acc[1], acc[2], acc[3], acc[4]
-        s, la, cnt = acc[5], acc[6], acc[7]
+        f_tot, mx, my, la_tot = acc[0], acc[1], acc[2], acc[3]
+        s, la = acc[5], acc[6]
         km_tot, km = keys[0], keys[1]
         for tt in range(tc):
             f_tot[tt] = zero
             mx[tt] = zero
             my[tt] = zero
             la_tot[tt] = zero
-            c_tot[tt] = zero
             km_tot[tt] = imin
         # Runs of frames of one segment inside this sub-chunk (segments are contiguous in time).
         n_runs = 0
@@ -316,7 +317,6 @@ def _numba_kernels():
                 mx[tt] += z * ax_i
                 my[tt] += z * ay_i
                 la_tot[tt] += a_i if v > thr else zero
-                c_tot[tt] += one if ok else zero
                 sum_i += z
             max_i = smax[i]
             for tt in range(tc):
@@ -338,7 +338,7 @@ def _numba_kernels():
                 segmax[g, i] = m
         for tt in range(tc):
             t = t0 + tt
-            if c_tot[tt] == zero:
+            if km_tot[tt] == imin:  # every sensor NaN: the frame is missing
                 tforce[t] = np.nan
                 tarea[t] = np.nan
                 tpeak[t] = np.nan
@@ -359,7 +359,6 @@ def _numba_kernels():
             for tt in range(tc):
                 s[tt] = zero
                 la[tt] = zero
-                cnt[tt] = zero
                 km[tt] = imin
             for j in range(ptr[k], ptr[k + 1]):
                 i = idx[j]
@@ -369,7 +368,6 @@ def _numba_kernels():
                     ok = v == v
                     s[tt] += v * w if ok else zero
                     la[tt] += w if v > thr else zero
-                    cnt[tt] += one if ok else zero
                 for tt in range(tc):
                     b = ptk[i, tt]
                     key = b ^ ((b >> 31) & m31)
@@ -377,7 +375,7 @@ def _numba_kernels():
                     km[tt] = max(km[tt], key)
             for tt in range(tc):
                 t = t0 + tt
-                if cnt[tt] == zero:
+                if km[tt] == imin:  # no member measured in this frame
                     force[t, k] = np.nan
                     carea[t, k] = np.nan
                     peak[t, k] = np.nan

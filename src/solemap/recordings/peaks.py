@@ -205,7 +205,11 @@ def find_peaks_2d(image: np.ndarray, min_prominence: float = 0.0) -> list[tuple[
     for root, pk in peak_of.items():
         if parent[root] == root and pk not in prom:
             prom[pk] = float(flat[pk])  # never merged into a higher peak: its height above ground
-    out = [(divmod(pk, C)[0], divmod(pk, C)[1], float(flat[pk]), p) for pk, p in prom.items() if p >= min_prominence]
+    out = [
+        (divmod(pk, C)[0], divmod(pk, C)[1], float(flat[pk]), p)
+        for pk, p in prom.items()
+        if p >= min_prominence
+    ]
     out.sort(key=lambda t: -t[2])
     return out
 
@@ -262,7 +266,9 @@ def strain_peaks(
         if recording.sides == ("unknown",) and side in ("left", "right"):
             foot, side = side, "unknown"
         else:
-            raise RecordingError(path, None, f"side {side!r} is not in this recording (sides: {', '.join(recording.sides)})")
+            raise RecordingError(
+                path, None, f"side {side!r} is not in this recording (sides: {', '.join(recording.sides)})"
+            )
     data = recording.pressure(side)
     total = np.zeros(data.shape[1:])
     count = np.zeros(data.shape[1:])
@@ -296,22 +302,38 @@ def strain_peaks(
         rc = np.asarray(rows_cols)
         pts = registration.plane_mm.reshape(*registration.shape, 2)
         sign = 1.0 if pts.shape[1] < 2 or pts[0, 1, 0] >= pts[0, 0, 0] else -1.0
-        foot_mm = registration.plane_to_foot(np.column_stack([sign * rc[:, 1] * pitch[1], rc[:, 0] * pitch[0]]))
+        foot_mm = registration.plane_to_foot(
+            np.column_stack([sign * rc[:, 1] * pitch[1], rc[:, 0] * pitch[0]])
+        )
         us, vs = registration.frame.mm_to_uv(foot_mm[:, 0], foot_mm[:, 1])
         for k, ((_, _, h, p), (r, c)) in enumerate(zip(found, rows_cols, strict=True)):
             under = where(float(us[k]), float(vs[k]), registration.side)
-            areas = {layer: [a.id for a in items] for layer, items in under.items()
-                     if (layers is None or layer in set(layers)) and items}  # fmt: skip
+            areas = {
+                layer: [a.id for a in items]
+                for layer, items in under.items()
+                if (layers is None or layer in set(layers)) and items
+            }
             peaks.append(StrainPeak(k + 1, float(r), float(c), float(us[k]), float(vs[k]), h, p, areas))
     if unloaded > 0.05 * recording.n_frames:
         notes.append(
-            f"the foot was off the sensor in {unloaded / recording.n_frames:.0%} of the frames: this looks like "
+            f"the foot was off the sensor in {unloaded / recording.n_frames:.0%} of the frames: "
+            "this looks like "
             "walking, not quiet standing, so these are the peaks of the whole trial, not of standing"
         )
     if recording.duration_s < 1.0:
         notes.append("shorter than a second: a quiet-standing trial of 10–30 s gives a steadier map")
-    return PeakResult(side, registration, metric, unit, value_map, smoothed, peaks, min_prom,
-                      source=str(path or ""), notes=notes)  # fmt: skip
+    return PeakResult(
+        side,
+        registration,
+        metric,
+        unit,
+        value_map,
+        smoothed,
+        peaks,
+        min_prom,
+        source=str(path or ""),
+        notes=notes,
+    )
 
 
 def peak_population(results: Iterable[PeakResult], layer: str) -> pd.DataFrame:

@@ -96,11 +96,13 @@ def footprint_svg(
     value_range: tuple[float, float] | None = None,
     title: str | None = None,
     labels: bool = False,
+    frames: slice | None = None,
 ) -> str:
     """A footprint drawn on the foot map (SVG), for every side of the recording (or one).
 
-    ``kind`` ``peak`` | ``mean`` | ``frame`` (with ``frame`` index); ``layers`` are the atlas
-    layers drawn over it (their outlines and names). Unloaded sensels (0 kPa) are left clear.
+    ``kind`` ``peak`` | ``mean`` | ``frame`` (with ``frame`` index); ``frames`` restricts peak and
+    mean to some frames (e.g. one step); ``layers`` are the atlas layers drawn over it (their
+    outlines and names). Unloaded sensels (0 kPa) are left clear.
     """
     from solemap.render import render_svg
 
@@ -109,7 +111,7 @@ def footprint_svg(
     feet: list[str] = []
     for s in sides:
         reg = side_registration(recording, s)
-        vals = footprint(recording, s, kind=kind, frame=frame)  # type: ignore[arg-type]
+        vals = footprint(recording, s, kind=kind, frame=frame, frames=frames)  # type: ignore[arg-type]
         vals = np.where(vals > 0, vals, np.nan)
         rasters[reg.side] = _uv_raster(recording, s, reg, vals)
         feet.append(reg.side)
@@ -422,12 +424,23 @@ class MapAnimator:
             x_px += wpx
         self.size = (w, h)
         self._canvases = canvases
-        self._outline = np.asarray(outline_img)
         self._lut = (colormaps["turbo"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
         if value_range is None:
             top = max(float(np.nanmax(footprint(recording, s))) for s in recording.sides)
             value_range = (0.0, top if np.isfinite(top) and top > 0 else 1.0)
         self.value_range = value_range
+        # Colour scale (fixed for the whole animation) above the time bar, right-aligned.
+        bar_w, y0 = min(100, w // 3), h - 23
+        hi_text = f"{value_range[1]:.0f} kPa"
+        x_hi = w - 6 - int(draw.textlength(hi_text))
+        x0 = x_hi - 4 - bar_w
+        ramp = self._lut[np.linspace(0, 255, bar_w).astype(int)]
+        for i, (r, g, b) in enumerate(ramp):
+            draw.line([(x0 + i, y0), (x0 + i, y0 + 7)], fill=(int(r), int(g), int(b), 255))
+        draw.text((x_hi, y0 - 2), hi_text, fill=(60, 50, 40, 255))
+        lo_text = f"{value_range[0]:.0f}"
+        draw.text((x0 - 4 - int(draw.textlength(lo_text)), y0 - 2), lo_text, fill=(60, 50, 40, 255))
+        self._outline = np.asarray(outline_img)
 
     def frame(self, t: int) -> np.ndarray:
         """(H, W, 3) uint8 RGB picture of frame ``t``."""

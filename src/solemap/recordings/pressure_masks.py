@@ -63,12 +63,15 @@ from solemap.recordings.weights import grid_sensel_polygons, overlap_weights, wh
 __all__ = [
     "FRAMES",
     "SCHEMES",
+    "AxisFrame",
     "MaskError",
     "MaskRegion",
     "PressureMask",
     "analyze_with_mask",
+    "atlas_mask",
     "automask",
     "axis_frame",
+    "layer_weights",
     "load_mask",
     "make_mask",
     "pedar_mask",
@@ -206,6 +209,7 @@ class PressureMask:
         registration: Registration | None = None,
         *,
         partial: bool = False,
+        valid: np.ndarray | None = None,
     ) -> RegionWeights:
         """(N, K) region weights of one side of ``recording`` (N sensels/sensors, K regions).
 
@@ -217,10 +221,11 @@ class PressureMask:
         partial : False (pressuRe default): whole sensors only, weight 1 or 0; True: the
             fraction of each sensor's area inside the region.
 
-        Cells outside the sensor (``valid_mask`` False) get weight 0 in every region.
+        Cells outside the sensor (``valid`` False; default ``recording.valid_mask``) get weight 0
+        in every region.
         """
         side = recording._side(side)
-        valid = np.asarray(recording.valid_mask(side), dtype=bool).reshape(-1)
+        valid = np.asarray(recording.valid_mask(side) if valid is None else valid, dtype=bool).reshape(-1)
         if all(r.sensors is not None for r in self.regions) and recording.kind == "sensors":
             w = _list_weights(self.regions, recording.layout(side).n_sensors)
         else:
@@ -232,7 +237,7 @@ class PressureMask:
                         f"region {r.id!r} has no geometry and the recording has no sensor numbers"
                     )
                 geoms.append(r.geometry)
-            w = overlap_weights(polys, geoms)
+            w = overlap_weights(polys, geoms, degenerate="zero" if self.frame == "uv" else "error")
             if not partial:
                 w = whole_sensors(w)
         w = w * valid[:, None]
@@ -317,6 +322,20 @@ class PressureMask:
         if not isinstance(meta, Mapping):
             raise MaskError(f"{where}: 'solemap_mask' must be an object")
         frame = meta.get("frame", "grid_mm")
+        side = meta.get("side")
+        if side not in (None, "left", "right"):
+            raise MaskError(f"{where}: 'side' must be left, right or null, got {side!r}")
+        grid = meta.get("grid")
+        if grid is not None and not (
+            isinstance(grid, Mapping)
+            and isinstance(grid.get("pitch_mm"), list)
+            and len(grid["pitch_mm"]) == 2
+            and all(isinstance(p, (int, float)) and p > 0 for p in grid["pitch_mm"])
+        ):
+            raise MaskError(f'{where}: \'grid\' must be {{"shape": [R, C], "pitch_mm": [row, col]}}')
+        notes = meta.get("notes", [])
+        if not isinstance(notes, list):
+            raise MaskError(f"{where}: 'notes' must be a list")
         regions = []
         feats = data.get("features")
         if not isinstance(feats, list) or not feats:
@@ -325,6 +344,8 @@ class PressureMask:
             if not isinstance(feat, Mapping) or feat.get("type") != "Feature":
                 raise MaskError(f"{where}: features[{k}] is not a GeoJSON Feature")
             props = feat.get("properties") or {}
+            if not isinstance(props, Mapping):
+                raise MaskError(f"{where}: features[{k}]: 'properties' must be an object")
             rid = str(props.get("id", feat.get("id", f"region{k + 1}")))
             geom_data = feat.get("geometry")
             geom = None
@@ -353,8 +374,8 @@ class PressureMask:
         try:
             return cls(
                 scheme=str(meta.get("scheme", "custom")), frame=str(frame), regions=tuple(regions),
-                side=meta.get("side"), grid=meta.get("grid"), source=str(meta.get("source", "")),
-                notes=tuple(str(n) for n in meta.get("notes", ())),
+                side=side, grid=dict(grid) if grid is not None else None, source=str(meta.get("source", "")),
+                notes=tuple(str(n) for n in notes),
             )  # fmt: skip
         except MaskError as exc:
             raise MaskError(f"{where}: {exc}") from None
@@ -491,7 +512,7 @@ def pedar_mask(scheme: str, recording: Recording | None = None, side: str | None
 
 # ---------------------------------------------------------------------------------- automask
 @dataclass(frozen=True)
-class _AxisFrame:
+class AxisFrame:
     """Local foot-aligned frame in the grid plane: t along the axis from the heel end (mm),
     s across it, positive towards the lateral border."""
 
@@ -518,7 +539,7 @@ def reg_directions(reg: Registration) -> tuple[np.ndarray, np.ndarray]:
     return heel_to_toe, lateral
 
 
-def axis_frame(centres: np.ndarray, heel_to_toe: np.ndarray, lateral: np.ndarray) -> tuple[_AxisFrame, float]:
+def axis_frame(centres: np.ndarray, heel_to_toe: np.ndarray, lateral: np.ndarray) -> tuple[AxisFrame, float]:
     """The minimum-area bounding rectangle of the active sensel centres (rotating calipers, as
     pressuRe's ``getMinBBox``); its long side is the foot axis, oriented heel → toe and medial →
     lateral by the two direction vectors (e.g. :func:`reg_directions`). Returns the frame
@@ -538,10 +559,10 @@ def axis_frame(centres: np.ndarray, heel_to_toe: np.ndarray, lateral: np.ndarray
     t = (c - c.mean(axis=0)) @ along
     s = (c - c.mean(axis=0)) @ across
     origin = c.mean(axis=0) + t.min() * along + 0.5 * (s.min() + s.max()) * across
-    return _AxisFrame(origin, along, across), float(np.ptp(t))
+    return AxisFrame(origin, along, across), float(np.ptp(t))
 
 
-def _half_plane(frame: _AxisFrame, point: np.ndarray, direction: np.ndarray, lateral: bool) -> BaseGeometry:
+def _half_plane(frame: AxisFrame, point: np.ndarray, direction: np.ndarray, lateral: bool) -> BaseGeometry:
     """The half-plane lateral (or medial) of the line through ``point`` (s, t) along ``direction``."""
     d = direction / np.linalg.norm(direction)
     n = np.array([d[1], -d[0]])  # rotate -90°: for d = (0, 1) (distal) n = (1, 0), lateral
@@ -767,6 +788,56 @@ def automask(
     )
 
 
+def atlas_mask(layer: str, side: str) -> PressureMask:
+    """An atlas layer as a ``uv`` :class:`PressureMask` (areas of that foot with a geometry), so
+    that atlas regions can weight sensors by overlap (``weights(..., partial=True)``) as well."""
+    from solemap.atlas import load_atlas
+
+    atlas = load_atlas()
+    if layer not in atlas.layers:
+        raise MaskError(f"unknown layer {layer!r}; layers: {', '.join(atlas.layers)}")
+    regions = tuple(
+        MaskRegion(a.id, a.name, a.geometry)
+        for a in atlas.areas_in(layer=layer, side=side)
+        if a.geometry is not None and a.geometry.geom_type in ("Polygon", "MultiPolygon")
+    )
+    if not regions:
+        raise MaskError(f"layer {layer!r} has no area polygons on the {side} foot")
+    return PressureMask(f"atlas:{layer}", "uv", regions, side, None, f"solemap atlas layer {layer}")
+
+
+def layer_weights(
+    layer: str | PressureMask,
+    recording: Recording,
+    side: str,
+    registration: Registration,
+    footprint: np.ndarray,
+    valid: np.ndarray,
+    *,
+    partial: bool = False,
+) -> RegionWeights:
+    """Region weights of one side for the analysis: a :class:`PressureMask`, a scheme name
+    (:data:`SCHEMES`, built from this side's ``footprint`` and ``registration`` without reading
+    the data again), or an atlas layer id with fractional weights (``partial``).
+
+    footprint : the side's per-sensel peak (frame shape, kPa); valid : cells inside the sensor.
+    """
+    if isinstance(layer, PressureMask):
+        mask = layer
+    elif layer in SCHEMES:
+        if SCHEMES[layer] != recording.kind:
+            raise MaskError(
+                f"{layer} is for {SCHEMES[layer]} recordings; this one is a {recording.kind} recording"
+            )
+        if recording.kind == "sensors":
+            mask = pedar_mask(layer, recording, side)
+        else:
+            mask = automask(footprint, recording.pitch_mm, layer, registration=registration)  # type: ignore[arg-type]
+    else:
+        mask = atlas_mask(layer, registration.side)
+    return mask.weights(recording, side, registration, partial=partial, valid=valid)
+
+
 def make_mask(scheme: str, recording: Recording, side: str | None = None) -> PressureMask:
     """Build a named scheme (:data:`SCHEMES`) for one side of a recording."""
     if scheme not in SCHEMES:
@@ -802,8 +873,9 @@ def analyze_with_mask(
     ----------
     mask : a :class:`PressureMask`, or a scheme name (:data:`SCHEMES`) built per side.
     steps : side -> (first, last) frame pairs (0-based, inclusive), e.g. the steps approved in
-        the web page; None: detected per side (:func:`solemap.recordings.steps.detect_steps`);
-        a side with no steps is measured over the whole recording (step ``<NA>``).
+        the web page (an empty list leaves the side out); None: detected per side
+        (:func:`solemap.recordings.steps.detect_steps`). A side without steps (standing, or not
+        in ``steps``) is measured over the whole recording (step ``<NA>``).
     partial : fractional sensor weights instead of whole sensors (pressuRe's default).
     backend : per-frame kernel of :func:`~solemap.recordings.metrics.region_curves`; ``"numpy"``
         needs no compilation (the first numba call of a process compiles for seconds).
@@ -833,6 +905,8 @@ def analyze_with_mask(
         )  # type: ignore[arg-type]
         if steps is not None and side in steps:
             windows = [(k + 1, int(a), int(b)) for k, (a, b) in enumerate(steps[side])]
+            if not windows:
+                continue  # every step of this side was rejected: nothing to measure
         elif steps is None:
             try:
                 windows = [

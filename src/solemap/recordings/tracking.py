@@ -10,7 +10,7 @@ assumption beyond "compact and roughly symmetric"):
 
 1. **Background**: the rest of the foot's load (standing on the insole, the heel resting on the
    floor) changes slowly and stays in place, while the ball moves. A per-sensel low quantile over
-   time (default the 20th percentile, over at most 4000 evenly spaced frames) estimates that
+   time (default the 20th percentile, over at most 2000 evenly spaced frames) estimates that
    stationary load; the residual ``max(p - baseline, 0)`` holds the ball. A ball held on one spot
    for more than 80 % of the recording is absorbed into the background there (the quantile says
    so): track such holds with ``quantile`` lower, or with a zero baseline (``baseline="none"``).
@@ -83,7 +83,7 @@ _PER_FRAME = ("row", "col", "peak_kpa", "mean_kpa", "force_n", "area_mm2", "comp
 
 
 # --------------------------------------------------------------------------------- background
-def estimate_baseline(pressure: np.ndarray, quantile: float = 0.2, max_frames: int = 4000) -> np.ndarray:
+def estimate_baseline(pressure: np.ndarray, quantile: float = 0.2, max_frames: int = 2000) -> np.ndarray:
     """Per-sensel stationary load: the ``quantile`` over time of ``pressure``.
 
     Parameters
@@ -98,23 +98,30 @@ def estimate_baseline(pressure: np.ndarray, quantile: float = 0.2, max_frames: i
     if not 0.0 <= quantile < 1.0:
         raise ValueError(f"quantile must lie in [0, 1), got {quantile!r}")
     n = pressure.shape[0]
-    step = max(1, int(math.ceil(n / max_frames)))
-    sample = np.asarray(pressure[::step], dtype=np.float64)
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN sensels
-            base = np.nanquantile(sample, quantile, axis=0)
-    return np.nan_to_num(base, nan=0.0)
+    step = max(1, math.ceil(n / max_frames))
+    sample = np.asarray(pressure[::step], dtype=np.float32)
+    # One row per sensel (contiguous), so the partition runs along memory.
+    flat = np.ascontiguousarray(sample.reshape(sample.shape[0], -1).T)
+    gaps = np.isnan(flat).any(axis=1)
+    base = np.zeros(flat.shape[0])
+    # The lower order statistic of rank floor(q·(n-1)) by one partition of all gap-free sensels;
+    # nanquantile loops in Python, so it only handles the few sensels with some gaps (cells
+    # outside the sensor are NaN throughout and stay 0).
+    if (~gaps).any():
+        k = math.floor(quantile * (flat.shape[1] - 1))
+        base[~gaps] = np.partition(flat[~gaps], k, axis=1)[:, k]
+    partial = gaps & ~np.isnan(flat).all(axis=1)
+    if partial.any():
+        base[partial] = np.nanquantile(flat[partial], quantile, axis=1, method="lower")
+    return base.reshape(sample.shape[1:])
 
 
 # --------------------------------------------------------------------------------- per frame
 def _frame_kernel(p, base, pitch_r, pitch_c, window_mm, rel, min_peak, out):  # pragma: no cover - jitted
     """Fill ``out`` (T, 8) with row, col, peak, mean, force, area, compactness, roundness."""
     T, R, C = p.shape
-    wr = int(math.ceil(window_mm / pitch_r))
-    wc = int(math.ceil(window_mm / pitch_c))
+    wr = math.ceil(window_mm / pitch_r)
+    wc = math.ceil(window_mm / pitch_c)
     w2 = window_mm * window_mm
     cell_mm2 = pitch_r * pitch_c
     res = np.zeros((R, C))
@@ -166,8 +173,8 @@ def _frame_kernel(p, base, pitch_r, pitch_c, window_mm, rel, min_peak, out):  # 
         ci = float(bi)
         cj = float(bj)
         for _ in range(2):  # centroid around the seed, then re-centred on the first centroid
-            oi = int(round(ci))
-            oj = int(round(cj))
+            oi = round(ci)
+            oj = round(cj)
             sw = 0.0
             si = 0.0
             sj = 0.0
@@ -297,8 +304,16 @@ def track_frames(
     out = np.empty((T, 8))
     for t0 in range(0, T, chunk_frames):
         block = np.ascontiguousarray(pressure[t0 : t0 + chunk_frames], dtype=np.float32)
-        kernel(block, base, float(pitch_mm[0]), float(pitch_mm[1]), float(window_mm),
-               float(rel_threshold), float(min_peak_kpa), out[t0 : t0 + block.shape[0]])  # fmt: skip
+        kernel(
+            block,
+            base,
+            float(pitch_mm[0]),
+            float(pitch_mm[1]),
+            float(window_mm),
+            float(rel_threshold),
+            float(min_peak_kpa),
+            out[t0 : t0 + block.shape[0]],
+        )
     return TrackFrames(*(out[:, k].copy() for k in range(8)))
 
 
@@ -408,7 +423,9 @@ class BallTrack:
                     "measured": bool((cells & measured_cells).any()),
                 }
             )
-        return pd.DataFrame(rows, columns=["area", "name", "dwell_s", "share", "mean_kpa", "peak_kpa", "reached", "measured"])
+        return pd.DataFrame(
+            rows, columns=["area", "name", "dwell_s", "share", "mean_kpa", "peak_kpa", "reached", "measured"]
+        )
 
     def never_reached(self, layer: str = "reflexology") -> list[str]:
         """Ids of the areas of ``layer`` under the sensor that the ball never touched."""
@@ -431,14 +448,20 @@ class BallTrack:
             "registration_source": self.registration_source,
             "confidence": round(self.confidence, 3),
             "looks_like_ball": self.looks_like_ball,
-            "duration_s": round(float(self.times_s[-1] - self.times_s[0] + self.dt) if self.times_s.size else 0.0, 4),
+            "duration_s": round(
+                float(self.times_s[-1] - self.times_s[0] + self.dt) if self.times_s.size else 0.0, 4
+            ),
             "tracked_s": round(self.tracked_s, 4),
             "detected_fraction": round(float(det.mean()) if det.size else 0.0, 4),
             "path_length_mm": round(self.path_length_mm, 1),
             "speed_mm_s": {"median": q(speed, 50), "p10": q(speed, 10), "p90": q(speed, 90)},
-            "contact_radius_mm": None if not math.isfinite(self.contact_radius_mm) else round(self.contact_radius_mm, 2),
+            "contact_radius_mm": None
+            if not math.isfinite(self.contact_radius_mm)
+            else round(self.contact_radius_mm, 2),
             "ball_force_n": {"median": q(f.force_n, 50), "p90": q(f.force_n, 90)},
-            "peak_pressure_kpa": None if not np.isfinite(f.peak_kpa).any() else round(float(np.nanmax(f.peak_kpa)), 2),
+            "peak_pressure_kpa": None
+            if not np.isfinite(f.peak_kpa).any()
+            else round(float(np.nanmax(f.peak_kpa)), 2),
             "mean_pressure_kpa": q(f.mean_kpa, 50),
             "notes": list(self.notes),
         }
@@ -448,10 +471,18 @@ class BallTrack:
         table = self.area_table(layer)
         rows = []
         for rec in table.to_dict(orient="records"):
-            rows.append({k: (None if isinstance(v, float) and not math.isfinite(v) else
-                             (round(v, 4) if isinstance(v, float) else v)) for k, v in rec.items()})  # fmt: skip
+            rows.append(
+                {
+                    k: (
+                        None
+                        if isinstance(v, float) and not math.isfinite(v)
+                        else (round(v, 4) if isinstance(v, float) else v)
+                    )
+                    for k, v in rec.items()
+                }
+            )
         det = np.flatnonzero(self.detected)
-        step = max(1, int(math.ceil(det.size / max(path_points, 1))))
+        step = max(1, math.ceil(det.size / max(path_points, 1)))
         pick = det[::step]
         return {
             **self.summary(),
@@ -460,10 +491,13 @@ class BallTrack:
             "areas": rows,
             "never_reached": table.loc[table["measured"] & ~table["reached"], "area"].tolist(),
             "path": [
-                {"t_s": round(float(self.times_s[i]), 4), "u": round(float(self.centre_uv[i, 0]), 4),
-                 "v": round(float(self.centre_uv[i, 1]), 4)}
+                {
+                    "t_s": round(float(self.times_s[i]), 4),
+                    "u": round(float(self.centre_uv[i, 0]), 4),
+                    "v": round(float(self.centre_uv[i, 1]), 4),
+                }
                 for i in pick
-            ],  # fmt: skip
+            ],
         }
 
 
@@ -486,7 +520,9 @@ def membership(layer: str, foot: str, u: np.ndarray, v: np.ndarray) -> tuple[lis
 
 @cache
 def _raster_cells_uv() -> tuple[np.ndarray, np.ndarray]:
-    uu, vv = np.meshgrid((np.arange(RASTER_NU) + 0.5) / RASTER_NU, (np.arange(RASTER_NV) + 0.5) / RASTER_NV, indexing="ij")
+    uu, vv = np.meshgrid(
+        (np.arange(RASTER_NU) + 0.5) / RASTER_NU, (np.arange(RASTER_NV) + 0.5) / RASTER_NV, indexing="ij"
+    )
     return uu.reshape(-1), vv.reshape(-1)
 
 
@@ -515,7 +551,7 @@ def _moving_mean(x: np.ndarray, ok: np.ndarray, n: int) -> np.ndarray:
 
 def _speed(foot_mm: np.ndarray, ok: np.ndarray, rate: float, smooth_s: float) -> np.ndarray:
     """(T,) speed in mm/s from the smoothed path, only between consecutive detected frames."""
-    n = max(1, int(round(smooth_s * rate)))
+    n = max(1, round(smooth_s * rate))
     sm = _moving_mean(foot_mm, ok, n)
     v = np.full(ok.shape[0], np.nan)
     if ok.shape[0] < 2:
@@ -534,7 +570,9 @@ def _speed(foot_mm: np.ndarray, ok: np.ndarray, rate: float, smooth_s: float) ->
     return np.where(ok, v, np.nan)
 
 
-def _grid_to_foot(reg: Registration, row: np.ndarray, col: np.ndarray, pitch: tuple[float, float]) -> np.ndarray:
+def _grid_to_foot(
+    reg: Registration, row: np.ndarray, col: np.ndarray, pitch: tuple[float, float]
+) -> np.ndarray:
     # Grid plane convention of registration.py: x = col · col_pitch, y = row · row_pitch; a
     # "seen from below" registration stores mirrored plane points, detected from plane_mm.
     rows, cols = reg.shape
@@ -571,7 +609,7 @@ def _coverage(
     pts = foot_mm[ok]
     if pts.size and math.isfinite(radius_mm) and radius_mm > 0:
         length = reg.dims.length_mm
-        r = int(math.ceil(radius_mm))
+        r = math.ceil(radius_mm)
         x0, y0 = -r - 2.0, -0.5 * length - r - 2.0
         nx, ny = int(length + 2 * r + 5), int(length + 2 * r + 5)
         ix = np.clip(np.floor(pts[:, 0] - x0).astype(int), 0, nx - 1)
@@ -590,7 +628,9 @@ def _coverage(
     return np.where(measured, out, np.nan).reshape(RASTER_NU, RASTER_NV)
 
 
-def register_outline(valid: np.ndarray, pitch_mm: tuple[float, float], side: str | None = None) -> Registration:
+def register_outline(
+    valid: np.ndarray, pitch_mm: tuple[float, float], side: str | None = None
+) -> Registration:
     """Register an insole grid from its sensor outline (the cells that are part of the sensor).
 
     A trimmed insole has the shape of the whole sole, arch included, so the footprint model (which
@@ -647,7 +687,6 @@ def _choose_registration(
     recording: Recording,
     side: str,
     baseline: np.ndarray,
-    frames_peak: np.ndarray,
     *,
     registration: Registration | None,
     reference: Recording | None,
@@ -695,7 +734,13 @@ def _choose_registration(
         from solemap.recordings.simulate import simulation_truth
 
         return simulation_truth(recording).registration, "simulation", notes
-    reg = register_footprint(frames_peak, pitch, side=forced, axis_deg=axis_deg)  # type: ignore[arg-type]
+    # Last resort: the print the ball left (its per-sensel peak above the background).
+    data = recording.pressure(side)
+    peak_map = np.zeros(data.shape[1:])
+    for t0 in range(0, data.shape[0], 4096):
+        block = np.fmax.reduce(np.asarray(data[t0 : t0 + 4096], dtype=np.float64), axis=0)
+        peak_map = np.maximum(peak_map, np.nan_to_num(block) - baseline)
+    reg = register_footprint(peak_map, pitch, side=forced, axis_deg=axis_deg)  # type: ignore[arg-type]
     notes.append(
         "the foot's placement was guessed from the print the ball left, which need not look like a "
         "foot: pass a standing reference recording or the side and axis for a trustworthy map"
@@ -741,7 +786,9 @@ def track_ball(
     """
     path = recording.metadata.get("path")
     if recording.kind != "grid" or recording.pitch_mm is None:
-        raise RecordingError(path, None, "ball tracking needs a pressure grid (insole or plate), not discrete sensors")
+        raise RecordingError(
+            path, None, "ball tracking needs a pressure grid (insole or plate), not discrete sensors"
+        )
     if recording.n_frames < 2:
         raise RecordingError(path, None, "ball tracking needs at least two frames")
     if side is None:
@@ -750,21 +797,19 @@ def track_ball(
         if recording.sides == ("unknown",) and side in ("left", "right"):
             foot, side = side, "unknown"
         else:
-            raise RecordingError(path, None, f"side {side!r} is not in this recording (sides: {', '.join(recording.sides)})")
+            raise RecordingError(
+                path, None, f"side {side!r} is not in this recording (sides: {', '.join(recording.sides)})"
+            )
     pitch = (float(recording.pitch_mm[0]), float(recording.pitch_mm[1]))
     data = recording.pressure(side)
     base = estimate_baseline(data, quantile) if baseline == "quantile" else np.zeros(data.shape[1:])
     window = DEFAULT_WINDOW_MM if ball_diameter_mm is None else 0.6 * ball_diameter_mm + max(pitch)
-    frames = track_frames(data, pitch, base, window_mm=window, rel_threshold=rel_threshold,
-                          min_peak_kpa=min_peak_kpa, jit=jit)  # fmt: skip
+    frames = track_frames(
+        data, pitch, base, window_mm=window, rel_threshold=rel_threshold, min_peak_kpa=min_peak_kpa, jit=jit
+    )
     ok = frames.detected
-    # Footprint of the ball alone (for the last-resort registration).
-    peak_map = np.zeros(data.shape[1:])
-    for t0 in range(0, data.shape[0], 4096):
-        block = np.nan_to_num(np.asarray(data[t0 : t0 + 4096], dtype=np.float64)) - base
-        peak_map = np.maximum(peak_map, block.max(axis=0))
     reg, source, notes = _choose_registration(
-        recording, side, base, peak_map, registration=registration, reference=reference, foot=foot, axis_deg=axis_deg
+        recording, side, base, registration=registration, reference=reference, foot=foot, axis_deg=axis_deg
     )
     notes = list(reg.notes) + notes
     rate = recording.sample_rate_hz
@@ -788,11 +833,21 @@ def track_ball(
             "spread, elongated or not ball-sized (a walking or standing trial looks like this)"
         )
     return BallTrack(
-        side=side, registration=reg, registration_source=source, times_s=recording.times_s,
-        frames=frames, centre_foot_mm=foot_mm, centre_uv=centre_uv, speed_mm_s=speed,
-        baseline_kpa=base, coverage_s=coverage, contact_radius_mm=radius, confidence=confidence,
-        pitch_mm=pitch, notes=notes,
-    )  # fmt: skip
+        side=side,
+        registration=reg,
+        registration_source=source,
+        times_s=recording.times_s,
+        frames=frames,
+        centre_foot_mm=foot_mm,
+        centre_uv=centre_uv,
+        speed_mm_s=speed,
+        baseline_kpa=base,
+        coverage_s=coverage,
+        contact_radius_mm=radius,
+        confidence=confidence,
+        pitch_mm=pitch,
+        notes=notes,
+    )
 
 
 def _confidence(frames: TrackFrames, data: np.ndarray) -> float:
@@ -802,8 +857,8 @@ def _confidence(frames: TrackFrames, data: np.ndarray) -> float:
     loaded = np.zeros(data.shape[0], bool)
     for t0 in range(0, data.shape[0], 4096):
         block = np.asarray(data[t0 : t0 + 4096])
-        with np.errstate(invalid="ignore"):
-            loaded[t0 : t0 + block.shape[0]] = (np.nan_to_num(block) > 0).any(axis=(1, 2))
+        # fmax ignores NaN (cells outside the sensor) without a copy.
+        loaded[t0 : t0 + block.shape[0]] = np.fmax.reduce(block.reshape(block.shape[0], -1), axis=1) > 0
     det_frac = float(ok.sum() / max(int(loaded.sum()), 1))
     r_eq = np.sqrt(frames.area_mm2[ok] / math.pi)
     lo, hi = BALL_RADIUS_RANGE_MM
@@ -836,8 +891,11 @@ def overlay_on_map(
 
     from solemap.frame import FootDimensions, FootFrame
 
-    m = re.search(rf'<g class="foot" id="foot-{side}"[^>]*transform="translate\(0 ([-0-9.]+)\)">\s*'
-                  r'<path class="sole" d="([^"]*)"', svg)  # fmt: skip
+    m = re.search(
+        rf'<g class="foot" id="foot-{side}"[^>]*transform="translate\(0 ([-0-9.]+)\)">\s*'
+        r'<path class="sole" d="([^"]*)"',
+        svg,
+    )
     if m is None:
         raise ValueError(f"the picture has no {side} foot")
     top = float(m.group(1))
@@ -860,13 +918,21 @@ def overlay_on_map(
             if seg.size < 2 or not good[seg[0]]:
                 continue
             pts = " ".join(f"{vx[i]:.2f},{vy[i]:.2f}" for i in seg)
-            parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.1" '
-                         'stroke-linejoin="round" stroke-opacity="0.85"/>')  # fmt: skip
+            parts.append(
+                f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.1" '
+                'stroke-linejoin="round" stroke-opacity="0.85"/>'
+            )
         first = np.flatnonzero(good)
         if first.size:
             i0, i1 = first[0], first[-1]
-            parts.append(f'<circle class="path-start" cx="{vx[i0]:.2f}" cy="{vy[i0]:.2f}" r="2.2" fill="#2ca02c"><title>start</title></circle>')
-            parts.append(f'<circle class="path-end" cx="{vx[i1]:.2f}" cy="{vy[i1]:.2f}" r="2.2" fill="#000000"><title>end</title></circle>')
+            parts.append(
+                f'<circle class="path-start" cx="{vx[i0]:.2f}" cy="{vy[i0]:.2f}" r="2.2" fill="#2ca02c">'
+                "<title>start</title></circle>"
+            )
+            parts.append(
+                f'<circle class="path-end" cx="{vx[i1]:.2f}" cy="{vy[i1]:.2f}" r="2.2" fill="#000000">'
+                "<title>end</title></circle>"
+            )
     if points_uv is not None and len(points_uv):
         pts = np.asarray(points_uv, dtype=np.float64)
         vx, vy = frame.uv_to_view(pts[:, 0], pts[:, 1])
@@ -875,7 +941,8 @@ def overlay_on_map(
             parts.append(
                 f'<g class="marker"><circle cx="{vx[k]:.2f}" cy="{vy[k]:.2f}" r="3.2" fill="{colour}" '
                 f'stroke="#ffffff" stroke-width="0.8"/><text x="{vx[k]:.2f}" y="{vy[k] + 1.3:.2f}" '
-                f'font-size="3.6" text-anchor="middle" fill="#ffffff" font-family="sans-serif">{label}</text></g>'
+                f'font-size="3.6" text-anchor="middle" fill="#ffffff" '
+                f'font-family="sans-serif">{label}</text></g>'
             )
     parts.append("</g>")
     head, sep, tail = svg.rpartition("</svg>")
@@ -908,5 +975,5 @@ def track_svg(
         labels=False,
     )
     path = track.centre_uv
-    step = max(1, int(math.ceil(path.shape[0] / max_points)))
+    step = max(1, math.ceil(path.shape[0] / max_points))
     return overlay_on_map(svg, track.foot, [path[::step]])

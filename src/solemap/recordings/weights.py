@@ -76,6 +76,8 @@ def sensor_polygons_array(polygons: Sequence[np.ndarray] | np.ndarray) -> np.nda
 def overlap_weights(
     sensors: Sequence[np.ndarray] | np.ndarray,
     regions: Sequence[BaseGeometry],
+    *,
+    degenerate: str = "error",
 ) -> np.ndarray:
     """(N, K) float64 fraction of each sensor polygon inside each region polygon.
 
@@ -84,6 +86,8 @@ def overlap_weights(
     sensors : N sensor polygons, as an (N, k, 2) array or a list of (k_i, 2) arrays (same frame
         and units as the regions; a shapely object array is accepted too).
     regions : K shapely (Multi)Polygons.
+    degenerate : ``"error"`` (default) raises for a sensor polygon without area; ``"zero"``
+        gives it weight 0 everywhere (sensors mapped into uv far outside the sole collapse).
 
     Exactly 1.0 where the region covers the sensor and exactly 0.0 where their interiors do not
     meet; in between, the area ratio. Only sensor–region pairs whose bounding boxes meet are
@@ -98,9 +102,12 @@ def overlap_weights(
     if n == 0 or k == 0:
         return out
     areas = shapely.area(polys)
-    if np.any(~(areas > 0)):
-        bad = int(np.flatnonzero(~(areas > 0))[0])
-        raise ValueError(f"sensor polygon {bad} has no area")
+    ok = (areas > 0) & shapely.is_valid(polys)
+    if not ok.all():
+        if degenerate != "zero":
+            bad = int(np.flatnonzero(~ok)[0])
+            raise ValueError(f"sensor polygon {bad} has no area or is not a valid polygon")
+        polys = np.where(ok, polys, None)
     reg = np.array(list(regions), dtype=object)
     tree = shapely.STRtree(polys)
     for j, region in enumerate(reg):

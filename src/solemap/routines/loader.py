@@ -126,7 +126,7 @@ def routines_directory() -> Path:
 
 @functools.cache
 def load_routines() -> dict[str, LoadedRoutine]:
-    """Every shipped routine by id (cached), in file-name order."""
+    """Every shipped routine by id (cached), in their ``order`` (the heel-pain routine first)."""
     out: dict[str, LoadedRoutine] = {}
     for file in sorted(routines_directory().glob("*.yaml")):
         routine = load_routine_file(file)
@@ -139,7 +139,7 @@ def load_routines() -> dict[str, LoadedRoutine]:
                 file.name, [f"routine id {routine.id!r} must match the file name {file.stem!r}"]
             )
         out[routine.id] = LoadedRoutine(routine, file)
-    return out
+    return dict(sorted(out.items(), key=lambda item: (item[1].routine.order, item[0])))
 
 
 def get_routine(name: str) -> Routine:

@@ -128,6 +128,7 @@ class Routine(_Strict):
     summary: str = Field(min_length=10)
     purpose: str = Field(min_length=10)
     tradition: bool = False
+    order: int = Field(default=100, ge=0, description="Position in lists (lower first); user files keep 100")
     evidence: str
     note: str = ""
     pace: Pace = Pace()

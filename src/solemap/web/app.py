@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.responses import FileResponse
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 import solemap
 from solemap.web.errors import install_error_handlers
 from solemap.web.maps import MapRenderer
-from solemap.web.routes import about, api, diary, docs, pressure_tools, recordings, routines
+from solemap.web.routes import about, api, diary, docs, pressure_tools, recordings, routines, tools
 from solemap.web.routes import map as map_page
 from solemap.web.security import SecurityHeadersMiddleware
 from solemap.web.settings import Settings
@@ -27,6 +29,11 @@ referred pain come from manual-therapy textbooks (*expert opinion*).
 """
 
 
+@cache
+def _favicon_bytes() -> bytes:
+    return (STATIC_DIR / "favicon.ico").read_bytes()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new web app; ``settings`` default to the ``SOLEMAP_*`` environment variables."""
     settings = settings if settings is not None else Settings.from_env()
@@ -41,8 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.map_renderer = MapRenderer(settings.svg_cache_size)
 
-    # Pages embed a map of a few hundred kB of SVG: compress text responses over 1 kB.
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    # Compress bigger text answers (pages, area lists); small JSON is cheaper to send as it is.
+    # The map SVGs arrive compressed already (maps.MapRenderer) and are left alone.
+    app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=5)
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
 
@@ -58,9 +66,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(recordings.router)
     app.include_router(diary.router)
     app.include_router(pressure_tools.router)
+    app.include_router(tools.router)
 
     @app.get("/favicon.ico", include_in_schema=False)
-    def favicon() -> FileResponse:
-        return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon")
+    async def favicon() -> Response:
+        # Browsers ask for it on every first visit; 2 kB kept in memory, cached by the browser.
+        return Response(
+            _favicon_bytes(), media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"}
+        )
 
     return app

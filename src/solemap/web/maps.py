@@ -1,7 +1,7 @@
 """What the map page and the API share: parsing map parameters, foot sizes and cached renders.
 
-Everything here is plain functions over the library (atlas, lookup, render, frame, sizes); the
-routes only translate HTTP to these calls. Invalid values raise :class:`ParameterError` naming
+Everything here is plain functions over the library (atlas, render, frame, sizes); the routes
+only translate HTTP to these calls. Invalid values raise :class:`ParameterError` naming
 the parameter, which the app answers with 422.
 """
 
@@ -72,11 +72,12 @@ def atlas() -> Atlas:
     return load_atlas()
 
 
-def map_layers() -> list[str]:
+@cache
+def map_layers() -> tuple[str, ...]:
     """Layer ids that can be drawn on the sole, in atlas order (off-sole graph layers excluded)."""
     at = atlas()
     layers = sorted(at.layers.values(), key=lambda layer: layer.order)
-    return [layer.id for layer in layers if any(not a.off_sole for a in at.areas_in(layer=layer.id))]
+    return tuple(layer.id for layer in layers if any(not a.off_sole for a in at.areas_in(layer=layer.id)))
 
 
 class PointIndex:
@@ -105,10 +106,11 @@ class PointIndex:
             range(len(self.areas)), key=lambda i: (rank[self.areas[i].layer], self.areas[i].geometry.area)
         )
         self._order = np.array(order, dtype=np.intp)
+        self._ordered_geoms = self._geoms[self._order]
 
     def where(self, u: float, v: float) -> dict[str, list[Area]]:
         """Layer id → areas under ``(u, v)``; layers with no area there are left out."""
-        inside = shapely.contains_xy(self._geoms[self._order], u, v)
+        inside = shapely.contains_xy(self._ordered_geoms, u, v)
         out: dict[str, list[Area]] = {}
         for i in self._order[inside]:
             area = self.areas[i]

@@ -153,10 +153,15 @@ def _frame_png(trial: Trial, t: int) -> bytes:
     from PIL import Image
 
     from solemap.recordings.pictures import MapAnimator
+    from solemap.recordings.registration import RegistrationError
 
     with trial.lock:
         if trial.animator is None:
-            trial.animator = MapAnimator(trial.recording)
+            try:
+                trial.animator = MapAnimator(trial.recording)
+            except (RegistrationError, ValueError) as exc:
+                # e.g. a print too small to find the foot: the page shows the reason, not a 500
+                raise HTTPException(422, f"cannot place this trial on the foot map: {exc}") from None
         img = trial.animator.frame(t)
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", compress_level=1)

@@ -9,6 +9,8 @@ this machine (the app serves one user on loopback), in the settings' data folder
 
 from __future__ import annotations
 
+import functools
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -193,12 +195,19 @@ def player_page(request: Request, routine_id: str) -> Response:
     )
 
 
-@router.get("/routines/{routine_id}/handout.pdf", include_in_schema=False)
-def handout(routine_id: str) -> Response:
+@functools.lru_cache(maxsize=8)
+def _handout_pdf(routine_id: str, day: date) -> bytes:
+    # Laying out a handout takes seconds; shipped routines do not change while the app runs, and
+    # the sheet carries the date it was printed, so (routine, day) identifies it.
     from solemap.routines.handout import handout_pdf
 
-    routine = _routine_or_404(routine_id)
-    pdf, _pages = handout_pdf(routine)
+    return handout_pdf(get_routine(routine_id))[0]
+
+
+@router.get("/routines/{routine_id}/handout.pdf", include_in_schema=False)
+def handout(routine_id: str) -> Response:
+    _routine_or_404(routine_id)
+    pdf = _handout_pdf(routine_id, date.today())
     return Response(
         pdf,
         media_type="application/pdf",

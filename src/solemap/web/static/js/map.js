@@ -520,6 +520,8 @@
     const point = pointOnSole(event.clientX, event.clientY);
     const pending = [];
     if (node) pending.push(selectArea(node.id.replace(/^area-/, ""), { keepPoint: true, showLayer: false }));
+    // A spot outside every shown area: the old details no longer belong to where the user looks.
+    if (!node && point && document.getElementById("area-detail")) closeDetail();
     if (point) pending.push(lookupPoint(point));
     else if (!node) {
       const old = document.getElementById("point-card");
@@ -554,7 +556,8 @@
   document.getElementById("panel").addEventListener("click", (event) => {
     const link = event.target.closest("[data-area]");
     if (link) {
-      selectArea(link.dataset.area, { focusPanel: true });
+      // From the list of what lies under a spot, keep that list (and the marker) in view.
+      selectArea(link.dataset.area, { focusPanel: true, keepPoint: Boolean(link.closest("#point-card")) });
       return;
     }
     if (event.target.closest("#panel-close")) closeDetail();

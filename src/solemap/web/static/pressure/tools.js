@@ -64,10 +64,15 @@
     if (pending) { pending.next = t; return; }
     const img = $("pt-frame");
     pending = { next: null };
-    img.onload = img.onerror = () => {
+    const done = () => {
       const next = pending.next;
       pending = null;
       if (next !== null && next !== t) showFrame(next);
+    };
+    img.onload = done;
+    img.onerror = () => {
+      status("This trial cannot be drawn on the foot map (the print may be too small to place).");
+      done();
     };
     img.src = `/api/pressure-tools/trials/${trial.token}/frame/${t}.png`;
     document.querySelectorAll(".pt-cursor").forEach((line) => {
@@ -147,6 +152,15 @@
     }
     return out;
   }
+
+  $("pt-save-steps").addEventListener("click", () => {
+    // {"file": name, "steps": {side: [[first, last], ...]}}: read by `solemap mask apply --steps`.
+    const blob = new Blob([JSON.stringify({ file: state.trial.name, steps: keptSteps() }, null, 1)], { type: "application/json" });
+    const a = $("pt-download-steps");
+    a.href = URL.createObjectURL(blob);
+    a.click();
+    status("Saved steps.json: use it with  solemap mask apply FILE --mask MASK --steps steps.json");
+  });
 
   // ------------------------------------------------------------------ sensors and mask
   function colour(v, max) {
