@@ -189,7 +189,8 @@ class LabelRaster:
 
     def _bits_to_bool(self, bits: NDArray[np.uint64]) -> NDArray[np.bool_]:
         k_total = len(self.area_ids)
-        as_bytes = bits.astype("<u8").view(np.uint8).reshape(bits.shape[0], -1)
+        # An explicit byte count keeps the reshape valid for zero points.
+        as_bytes = bits.astype("<u8").view(np.uint8).reshape(bits.shape[0], bits.shape[1] * 8)
         return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :k_total].astype(bool)
 
     def membership(self, u: ArrayLike, v: ArrayLike) -> NDArray[np.bool_]:

@@ -112,9 +112,15 @@ def _fmt(x: float) -> str:
 def _path_d(geom: BaseGeometry, dx: float) -> str:
     """SVG path data of a polygonal or linear geometry, shifted by ``dx`` in x."""
     parts: list[str] = []
+    # A twentieth of a millimetre is far below what any screen or printer shows.
+    geom = geom.simplify(0.05, preserve_topology=True)
 
     def ring(coords: Any, closed: bool) -> None:
-        pts = np.asarray(coords)
+        pts = np.round(np.asarray(coords)[:, :2], 2)
+        # Densified edges repeat points once rounded to 0.01 mm; drop the repeats.
+        keep = np.ones(len(pts), dtype=bool)
+        keep[1:] = np.any(pts[1:] != pts[:-1], axis=1)
+        pts = pts[keep]
         if len(pts) < 2:
             return
         seq = " L".join(f"{_fmt(x + dx)} {_fmt(y)}" for x, y in pts[:, :2])
@@ -556,7 +562,7 @@ def render_svg(
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_fmt(content_w)} {_fmt(total_h)}" '
         f'width="{_fmt(content_w * px_per_mm)}" height="{_fmt(total_h * px_per_mm)}" '
-        f'font-family="{FONT}" role="img" aria-label="{html.escape(doc_title)}">'
+        f'font-family="{FONT}" role="{"group" if interactive else "img"}" aria-label="{html.escape(doc_title)}">'
         f"<title>{html.escape(doc_title)}</title>"
         + "".join(defs)
         + f'<rect width="{_fmt(content_w)}" height="{_fmt(total_h)}" fill="#ffffff"/>'

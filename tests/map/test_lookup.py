@@ -154,3 +154,15 @@ def test_normalize_stems_and_drops_filler() -> None:
     assert normalize("The Kidneys") == ("kidney",)
     assert normalize("toes") == ("toe",)
     assert normalize("Intestinal") == normalize("intestines")
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_few_points_far_from_any_boundary(n: int) -> None:
+    # A ball held still: every point in the interior of one area, none on a boundary cell.
+    raster = LabelRaster.for_layer("pressure-regions", "left")
+    u, v = np.full(n, 0.1), np.full(n, 0.25)
+    assert raster.membership(u, v).shape == (n, len(raster.area_ids))
+    labels = raster.labels(u, v)
+    assert labels.shape == (n,)
+    if n:
+        assert raster.area_ids[labels[0]] == "pr-heel-medial"
