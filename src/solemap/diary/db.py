@@ -36,10 +36,10 @@ MIGRATION_LOCK_ID = 0x50_1E_4D_A9  # any constant; only solemap's migrations tak
 
 
 def default_database_path() -> Path:
-    """The SQLite file used when no URL is given: ``<user data dir>/solemap/diary.sqlite3``."""
-    from platformdirs import user_data_path
+    """The SQLite file used when no URL is given: ``diary.sqlite3`` in :func:`solemap.paths.user_data_dir`."""
+    from solemap.paths import user_data_dir
 
-    return user_data_path("solemap", appauthor=False) / "diary.sqlite3"
+    return user_data_dir() / "diary.sqlite3"
 
 
 def resolve_url(url: str | None = None) -> str:

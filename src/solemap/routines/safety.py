@@ -148,13 +148,10 @@ def load_safety(path: str | None = None) -> SafetyScreen:
 
 
 def user_data_dir() -> Path:
-    """Where solemap keeps per-user files: ``$SOLEMAP_DATA_DIR`` or the platform's user data dir."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
-    from platformdirs import user_data_path  # imported here: only needed when files are touched
+    """Where solemap keeps per-user files (see :mod:`solemap.paths`)."""
+    from solemap.paths import user_data_dir as shared_user_data_dir
 
-    return user_data_path("solemap", appauthor=False)
+    return shared_user_data_dir()
 
 
 @dataclass(frozen=True, slots=True)
