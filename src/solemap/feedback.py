@@ -21,9 +21,9 @@ and at least one target area on the sole of the tracked foot):
   is no validated pain threshold in kPa for the sole (contact data file), so this is never called
   unsafe — only "harder than planned"; pain is the user's own report.
 
-The result is JSON-ready (:meth:`SessionFeedback.to_json`). The diary's session record
-(:meth:`solemap.diary.Diary.log_session`) has no field for structured data, so solemap does not
-store this result there yet.
+The result is JSON-ready (:meth:`SessionFeedback.to_json`). The diary stores it with a session
+(``Diary.log_session(..., feedback=fb.to_json())`` or ``Diary.attach_feedback``);
+``solemap track FILE --routine ID --save-session`` does both steps.
 """
 
 from __future__ import annotations

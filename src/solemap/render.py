@@ -559,10 +559,12 @@ def render_svg(
         f"{_fmt(dims.length_mm)} mm foot</text>"
     )
     doc_title = title or "Foot map: " + ", ".join(atlas.layers[layer].name for layer in layers)
+    # Focusable areas inside role="img" would be hidden from screen readers.
+    role = "group" if interactive else "img"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_fmt(content_w)} {_fmt(total_h)}" '
         f'width="{_fmt(content_w * px_per_mm)}" height="{_fmt(total_h * px_per_mm)}" '
-        f'font-family="{FONT}" role="{"group" if interactive else "img"}" aria-label="{html.escape(doc_title)}">'
+        f'font-family="{FONT}" role="{role}" aria-label="{html.escape(doc_title)}">'
         f"<title>{html.escape(doc_title)}</title>"
         + "".join(defs)
         + f'<rect width="{_fmt(content_w)}" height="{_fmt(total_h)}" fill="#ffffff"/>'

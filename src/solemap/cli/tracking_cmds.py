@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from solemap.cli._common import fail, print_json
+from solemap.cli.diary_cmds import DB_URL, PROFILE
 
 tools_app = typer.Typer(
     help="Contact mechanics of the tools: pressure under each ball, as ranges.", no_args_is_help=True
@@ -71,6 +72,16 @@ def track(
     body_mass: Annotated[
         float | None, typer.Option("--body-mass", help="kg, for the planned loads of --routine.")
     ] = None,
+    save_session: Annotated[
+        bool,
+        typer.Option(
+            "--save-session",
+            help="Store the session (routine, duration of the recording, finished) with its feedback "
+            "in the diary; needs --routine.",
+        ),
+    ] = False,
+    database_url: str | None = DB_URL,
+    profile: str = PROFILE,
 ) -> None:
     """Track a ball rolled under the sole: path, speed, time and pressure per area, never-reached areas."""
     from solemap.recordings import RecordingError
@@ -80,6 +91,13 @@ def track(
 
     if layer not in layer_ids():
         fail(f"unknown layer {layer!r}; layers: {', '.join(layer_ids())}")
+    diary = None
+    if save_session:
+        if routine is None:
+            fail("--save-session needs --routine ID: the diary keeps a tracked session with its routine")
+        from solemap.cli.diary_cmds import _diary
+
+        diary = _diary(database_url, profile)  # a wrong URL or profile fails before the tracking work
     rec = _read(file)
     ref = _read(reference) if reference is not None else None
     try:
@@ -105,10 +123,15 @@ def track(
         else:
             svg = track_svg(result, layer, title=f"Ball path: {file.name}")
         _write_svg(svg, output)
+    saved = None
+    if diary is not None and fb is not None:
+        saved = _save_session(diary, fb, rec.duration_s)
     if as_json:
         data = result.to_json(layer)
         if fb is not None:
             data["feedback"] = fb.to_json()
+        if saved is not None:
+            data["diary_session"] = {"id": saved[0], "profile": saved[1]}
         print_json(data)
         return
     _print_track(result, layer, file)
@@ -116,6 +139,32 @@ def track(
         typer.echo("")
         for line in fb.sentences:
             typer.echo(line)
+    if saved is not None:
+        typer.echo(
+            f"saved tracked session of {fb.routine_id} with its feedback "
+            f"(session {saved[0]}, profile {saved[1]})"
+        )
+
+
+def _save_session(diary, fb, duration_s: float) -> tuple[int, str]:
+    """Store a tracked session with its feedback in ``diary``: (session id, profile).
+
+    The recording carries no wall-clock time, so the session is taken to have ended now and to
+    have lasted as long as the recording. Steps are not counted: the recording does not say which
+    step was running.
+    """
+    from solemap.cli.diary_cmds import _run
+
+    session_id = _run(
+        lambda: diary.log_session(
+            fb.routine_id,
+            duration_s=duration_s,
+            outcome="finished",
+            source="tracked",
+            feedback=fb.to_json(),
+        )
+    )
+    return session_id, diary.profile
 
 
 def _print_track(result, layer: str, file: Path) -> None:

@@ -22,7 +22,8 @@ from solemap.diary.repository import Diary, list_profiles
 
 FORMATS = ("csv", "json", "fhir", "pdf")
 JSON_FORMAT = "solemap-diary"
-JSON_VERSION = 1
+# Version 2 added sessions' "feedback" and the session source "tracked"; version 1 files still import.
+JSON_VERSION = 2
 PDF_SECTIONS = ("summary", "trend", "painmap", "comparison", "calendar", "sessions", "pain", "function")
 
 # LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating [Score] - Reported" (loinc.org/72514-3;
@@ -83,7 +84,7 @@ def _marks_text(entry: PainRecord) -> str:
 CSV_COLUMNS = (
     "kind", "id", "date", "time", "score", "first_step", "side", "quality", "where",
     "routine", "duration_min", "steps_done", "steps_total", "outcome", "max_pain_during",
-    "activity", "note",
+    "feedback", "activity", "note",
 )  # fmt: skip
 
 
@@ -112,7 +113,11 @@ def _local(moment: dt.datetime) -> dt.datetime:
 
 
 def export_csv(diary: Diary, period: Period = Period()) -> str:
-    """One row per pain entry, session and function score, oldest first (RFC 4180 quoting)."""
+    """One row per pain entry, session and function score, oldest first (RFC 4180 quoting).
+
+    ``feedback`` holds a one-line summary of a tracked session's feedback; the JSON export has
+    all of it.
+    """
     rows: list[tuple[dt.datetime, list[Any]]] = []
     for e in diary.pain_entries(period.since, period.until):
         t = _local(e.recorded_at)
@@ -129,6 +134,7 @@ def export_csv(diary: Diary, period: Period = Period()) -> str:
                     e.side,
                     e.quality,
                     _marks_text(e),
+                    None,
                     None,
                     None,
                     None,
@@ -161,6 +167,7 @@ def export_csv(diary: Diary, period: Period = Period()) -> str:
                     s.steps_total,
                     s.outcome,
                     s.max_pain,
+                    s.feedback_summary,
                     None,
                     s.note,
                 ],
@@ -177,6 +184,7 @@ def export_csv(diary: Diary, period: Period = Period()) -> str:
                     f.day,
                     f"{t:%H:%M}",
                     f.score,
+                    None,
                     None,
                     None,
                     None,

@@ -181,6 +181,7 @@ def parse(
                             for k, r in enumerate(_obj_list(s.get("pain_reports", []), "pain_reports"))
                         ],
                         "note": validate.text(s.get("note"), "note"),
+                        "feedback": validate.feedback(s.get("feedback")),
                     }
                 )
             except InvalidEntry as exc:

@@ -43,7 +43,8 @@ NAMING = {
 SIDES = ("left", "right", "both")
 QUALITIES = ("sharp", "aching", "burning", "tingling")
 OUTCOMES = ("finished", "abandoned")
-SESSION_SOURCES = ("player", "manual")
+# "tracked": stored by ``solemap track --routine ... --save-session`` from a pressure recording.
+SESSION_SOURCES = ("player", "manual", "tracked")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -161,6 +162,9 @@ class SessionLog(Base):
     pain_reports: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     source: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
+    # Structured feedback of a tracked session (``solemap.feedback.SessionFeedback.to_json()``),
+    # a JSON object; NULL when there is none. ``none_as_null`` stores None as SQL NULL, not 'null'.
+    feedback: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class FunctionScore(Base):

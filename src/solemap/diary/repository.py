@@ -10,6 +10,7 @@ Every write is one transaction: when a method returns, the entry is committed (o
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -166,6 +167,7 @@ def _session_entry(row: SessionLog) -> SessionEntry:
         source=row.source,
         pain_reports=tuple(dict(r) for r in (row.pain_reports or [])),
         note=row.note,
+        feedback=copy.deepcopy(row.feedback) if row.feedback is not None else None,
     )
 
 
@@ -352,11 +354,15 @@ class Diary:
         pain_reports: Iterable[Mapping[str, Any]] = (),
         note: Any = None,
         source: Any = "manual",
+        feedback: Any = None,
     ) -> int:
         """Record a rolling session and return its id.
 
         Give ``started_at`` and either ``ended_at`` or ``duration_s`` (seconds); with neither
-        start nor end, the session is taken to have ended now.
+        start nor end, the session is taken to have ended now. ``feedback`` is the structured
+        result of a tracked session (``SessionFeedback.to_json()``): a JSON object of at most
+        :data:`~solemap.diary.validate.MAX_FEEDBACK_BYTES` bytes, checked by
+        :func:`~solemap.diary.validate.feedback`.
         """
         now = self.now()
         routine = validate.text(routine_id, "routine", limit=validate.MAX_ROUTINE_ID, optional=False)
@@ -392,6 +398,7 @@ class Diary:
         origin = validate.source(source)
         reports = [_pain_report(r, f"pain_reports[{i}]") for i, r in enumerate(pain_reports)]
         note = validate.text(note, "note")
+        structured = validate.feedback(feedback)
 
         def work(s: Session, profile_id: int) -> int:
             row = SessionLog(
@@ -407,6 +414,7 @@ class Diary:
                 pain_reports=reports,
                 note=note,
                 source=origin,
+                feedback=structured,
             )
             s.add(row)
             s.flush()
@@ -414,10 +422,27 @@ class Diary:
 
         return self._write("save the session", work)
 
-    def record_session(self, record: Any) -> int:
+    def record_session(self, record: Any, *, feedback: Any = None) -> int:
         """Store a ``SessionRecord`` from the session player (:mod:`solemap.routines`)."""
         data = record.to_json() if hasattr(record, "to_json") else dict(record)
-        return self.log_session(**session_kwargs_from_player(data))
+        return self.log_session(**session_kwargs_from_player(data), feedback=feedback)
+
+    def attach_feedback(self, session_id: Any, feedback: Any) -> None:
+        """Store structured feedback on an existing session of this profile, replacing any before.
+
+        ``feedback`` is checked like in :meth:`log_session` (a JSON object, bounded size); an
+        unknown ``session_id`` raises :class:`InvalidEntry` (field ``id``) and nothing changes.
+        """
+        number = _session_id(session_id)
+        structured = validate.feedback(feedback, optional=False)
+
+        def work(s: Session, profile_id: int) -> None:
+            row = s.get(SessionLog, number)
+            if row is None or row.profile_id != profile_id:
+                raise InvalidEntry("id", f"no session {number} in profile {self.profile!r}")
+            row.feedback = structured
+
+        self._write("save the session feedback", work)
 
     def log_function(self, activity: Any, score: Any, *, at: Any = None, note: Any = None) -> int:
         """Record how well a chosen activity goes (0 = cannot do it, 10 = as before the problem)."""
@@ -510,6 +535,23 @@ class Diary:
 
         return run_read(self.db, "read the sessions", work)
 
+    def session(self, session_id: Any) -> SessionEntry:
+        """One session of this profile by id; :class:`InvalidEntry` (field ``id``) if there is none."""
+        number = _session_id(session_id)
+
+        def work(s: Session) -> SessionEntry:
+            profile_id = self._profile_for_read(s)
+            row = s.get(SessionLog, number)
+            if row is None or profile_id is None or row.profile_id != profile_id:
+                raise InvalidEntry("id", f"no session {number} in profile {self.profile!r}")
+            return _session_entry(row)
+
+        return run_read(self.db, "read the session", work)
+
+    def session_feedback(self, session_id: Any) -> dict[str, Any] | None:
+        """The structured feedback stored with a session, or None when it has none."""
+        return self.session(session_id).feedback
+
     def function_scores(
         self, since: dt.date | None = None, until: dt.date | None = None
     ) -> list[FunctionRecord]:
@@ -569,6 +611,18 @@ def _count(value: Any, field: str) -> int:
         raise InvalidEntry(field, f"must be a whole number, got {value!r}")
     if not 0 <= number <= 1000:
         raise InvalidEntry(field, f"must be between 0 and 1000, got {number}")
+    return number
+
+
+def _session_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidEntry("id", f"must be a session id (a whole number), got {value!r}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidEntry("id", f"must be a session id (a whole number), got {value!r}") from None
+    if not 1 <= number < 2**31:  # ids are 32-bit integers on PostgreSQL
+        raise InvalidEntry("id", f"must be a session id (a whole number), got {value!r}")
     return number
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import json
 import math
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +23,10 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 MAX_NOTE = 2000
 MAX_ACTIVITY = 120
 MAX_ROUTINE_ID = 120
+#: Session feedback (``solemap.feedback``) of a routine with a dozen steps is about 5–15 kB as
+#: compact JSON; the bound keeps a stray upload from filling the database.
+MAX_FEEDBACK_BYTES = 64 * 1024
+MAX_FEEDBACK_DEPTH = 16
 
 
 @functools.cache
@@ -153,3 +159,67 @@ def area(area_id: Any, mark_side: str | None, areas: Mapping[str, str], field: s
         side_field = field.rsplit(".", 1)[0] + ".side" if "." in field else "side"
         raise InvalidEntry(side_field, f"area {area_id!r} exists on both feet; say left, right or both")
     return area_id, mark_side
+
+
+def feedback(value: Any, field: str = "feedback", *, optional: bool = True) -> dict[str, Any] | None:
+    """Structured session feedback: a JSON object of at most :data:`MAX_FEEDBACK_BYTES` bytes.
+
+    Returns a plain copy (tuples become lists, numpy numbers plain ``int``/``float``). Errors
+    name the place inside the object, e.g. ``feedback.steps[2].spent_s``; numbers must be finite
+    (JSON has no NaN).
+    """
+    if value is None:
+        if optional:
+            return None
+        raise InvalidEntry(field, "is required")
+    if not isinstance(value, Mapping):
+        raise InvalidEntry(
+            field,
+            f"must be a JSON object (like the 'feedback' of `solemap track --json`), got {_json_kind(value)}",
+        )
+    cleaned = _json_value(value, field, 0)
+    size = len(json.dumps(cleaned, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    if size > MAX_FEEDBACK_BYTES:
+        raise InvalidEntry(field, f"is {size:,} bytes as JSON; at most {MAX_FEEDBACK_BYTES:,} fit")
+    return cleaned
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bool | numbers.Number):
+        return f"the number {value!r}" if not isinstance(value, bool) else repr(value)
+    return type(value).__name__
+
+
+def _json_value(value: Any, where: str, depth: int) -> Any:
+    if depth > MAX_FEEDBACK_DEPTH:
+        raise InvalidEntry(where, f"is nested more than {MAX_FEEDBACK_DEPTH} levels deep")
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidEntry(where, "contains a NUL character")
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if not math.isfinite(number):
+            raise InvalidEntry(where, f"must be a finite number (JSON has no {number}), got {value!r}")
+        return number
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidEntry(where, f"has a key {key!r} that is not text")
+            out[key] = _json_value(item, f"{where}.{key}", depth + 1)
+        return out
+    if isinstance(value, list | tuple):
+        return [_json_value(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value)]
+    raise InvalidEntry(
+        where,
+        f"must be a JSON value (object, list, text, number, true/false, null), got {type(value).__name__}",
+    )

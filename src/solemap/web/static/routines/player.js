@@ -224,15 +224,23 @@ function reportPain(value) {
   render();
 }
 
-function setClassMode(on) {
+function setClassMode(on, askFullscreen = true) {
   document.body.classList.toggle("class-mode", on);
   $("class-toggle").setAttribute("aria-pressed", String(on));
   $("class-toggle").textContent = on ? "Leave class mode" : "Class mode";
-  if (on && document.fullscreenEnabled && !document.fullscreenElement) {
+  // Full screen needs a click or key press: a page opened with ?class=1 only gets the large type.
+  if (on && askFullscreen && document.fullscreenEnabled && !document.fullscreenElement) {
     document.documentElement.requestFullscreen().catch(() => { /* refused: large type still applies */ });
   } else if (!on && document.fullscreenElement) {
     document.exitFullscreen().catch(() => {});
   }
+  updateFullscreenButton();
+}
+
+// In class mode without full screen (opened from a link, or refused), offer it with one click.
+function updateFullscreenButton() {
+  const on = document.body.classList.contains("class-mode");
+  $("fullscreen-button").hidden = !(on && document.fullscreenEnabled && !document.fullscreenElement);
 }
 
 $("btn-toggle").addEventListener("click", () => command("toggle"));
@@ -241,6 +249,9 @@ $("btn-back").addEventListener("click", () => command("back"));
 $("btn-stop").addEventListener("click", () => command("quit"));
 if ($("btn-save")) $("btn-save").addEventListener("click", saveToDiary);
 $("class-toggle").addEventListener("click", () => setClassMode(!document.body.classList.contains("class-mode")));
+$("fullscreen-button").addEventListener("click", () => {
+  document.documentElement.requestFullscreen().then(updateFullscreenButton).catch(() => {});
+});
 for (const btn of document.querySelectorAll(".pain-button")) {
   btn.addEventListener("click", () => reportPain(Number(btn.dataset.pain)));
 }
@@ -253,6 +264,7 @@ for (const id of ["opt-bpm", "opt-ratio"]) {
 }
 document.addEventListener("fullscreenchange", () => {
   if (!document.fullscreenElement && document.body.classList.contains("class-mode")) setClassMode(false);
+  updateFullscreenButton();
 });
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible" && engine.status === "running") holdWakeLock();
@@ -272,7 +284,7 @@ document.addEventListener("keydown", (e) => {
   else if (key === "Escape" && document.body.classList.contains("class-mode")) setClassMode(false);
 });
 
-if (params.get("class") === "1") setClassMode(true);
+if (params.get("class") === "1") setClassMode(true, false);
 render();
 requestAnimationFrame(frame);
 window.solemapPlayer = { get engine() { return engine; }, plan };
