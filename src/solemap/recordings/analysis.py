@@ -40,7 +40,14 @@ from solemap.recordings.metrics import (
     region_curves,
     summarize,
 )
-from solemap.recordings.registration import Registration, register_footprint, register_layout
+from solemap.recordings.registration import (
+    Registration,
+    RegistrationError,
+    fit_problems,
+    register_footprint,
+    register_layout,
+    register_outline,
+)
 from solemap.recordings.steps import Step, StepError, detect_steps
 
 __all__ = ["Analysis", "SideAnalysis", "analyze", "footprint_raster", "run_analysis"]
@@ -165,10 +172,74 @@ def _register(
         axis_deg=axis_deg,
         seen_from=seen_from,  # type: ignore[arg-type]
     )
-    if foot_side is None and forced is not None and axis_deg is None:
+    from_file = foot_side is None and forced is not None
+    problems = fit_problems(reg)
+    if problems and axis_deg is None:
+        outline, share, drawn = _insole_outline(footprint)
+        alt = None
+        if outline is not None and share >= OUTLINE_MIN_SHARE:
+            try:
+                alt = register_outline(outline, recording.pitch_mm, forced, seen_from=seen_from)  # type: ignore[arg-type]
+            except RegistrationError:
+                alt = None
+        if alt is not None and alt.iou >= OUTLINE_MIN_IOU and not fit_problems(alt):
+            note = (
+                f"the footprint model fitted poorly ({'; '.join(problems)}): registered from the "
+                f"insole outline instead ({drawn}; IoU {alt.iou:.2f} with the whole sole)"
+            )
+            method = "sensor-outline (footprint fit poor" + (", side from the file)" if from_file else ")")
+            reg = dataclasses.replace(alt, method=method, notes=(*alt.notes, note))
+            problems = []
+    if from_file and axis_deg is None and reg.method == "manual":
         # The file named the side; the rest came from the footprint.
         reg = dataclasses.replace(reg, method="footprint (side from the file)")
+    if problems:
+        warning = (
+            f"warning: low-confidence registration ({'; '.join(problems)}); check the map and give "
+            "the foot and the heel → toe direction (--side left/right, --axis-deg)"
+        )
+        reg = dataclasses.replace(reg, notes=(*reg.notes, warning))
     return reg
+
+
+#: Fallback to the insole outline: the share of the outline's cells that the recording loaded, and
+#: the soft IoU of the whole-sole model with the outline, that make the outline trustworthy.
+OUTLINE_MIN_SHARE = 0.8
+OUTLINE_MIN_IOU = 0.65
+
+
+def _insole_outline(footprint: np.ndarray) -> tuple[np.ndarray | None, float, str]:
+    """The insole's outline and the share of it that the recording loaded.
+
+    The outline is the sensor's own (cells that are never NaN, e.g. Tekscan ``B`` cells) when the
+    file marks it; otherwise (XSENSOR: a rectangle of cells, 0 outside the insole) the cells ever
+    loaded, holes filled, largest connected piece (then the share is 1 by construction and the
+    outline's shape, judged by the model fit, decides).
+    """
+    from scipy import ndimage
+
+    fp = np.asarray(footprint, dtype=np.float64)
+    if fp.ndim != 2:
+        return None, 0.0, ""
+    sensor = np.isfinite(fp)
+    loaded = np.nan_to_num(fp, nan=0.0) > 0
+    if not sensor.all():
+        outline = sensor
+    else:
+        labels, n = ndimage.label(loaded, structure=np.ones((3, 3)))
+        if n == 0:
+            return None, 0.0, ""
+        sizes = ndimage.sum(loaded, labels, index=np.arange(1, n + 1))
+        outline = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(sizes)))
+    total = int(outline.sum())
+    if total < 12:
+        return None, 0.0, ""
+    share = float((loaded & outline).sum() / total)
+    if sensor.all():
+        drawn = f"the outline of the {total} cells the recording loaded, the file marks no sensor outline"
+    else:
+        drawn = f"the sensor's outline, {share:.0%} of its {total} cells loaded"
+    return outline, share, drawn
 
 
 def _window_metrics(

@@ -37,6 +37,7 @@ Confidence (0–1): the best fit's soft IoU times how clearly it beats the mirro
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from functools import cache
@@ -47,7 +48,14 @@ from scipy import ndimage, optimize
 
 from solemap.frame import FootDimensions, FootFrame, GridSpec
 
-__all__ = ["Registration", "RegistrationError", "register_footprint", "register_layout"]
+__all__ = [
+    "Registration",
+    "RegistrationError",
+    "fit_problems",
+    "register_footprint",
+    "register_layout",
+    "register_outline",
+]
 
 SideName = Literal["left", "right"]
 
@@ -165,14 +173,15 @@ class _Model:
 
 
 @cache
-def _model() -> _Model:
-    """The footprint model of the default foot, as a signed-distance raster in foot_mm."""
+def _model(footprint: bool = True) -> _Model:
+    """The footprint model of the default foot (``footprint=False``: the whole sole, arch
+    included, the shape of an insole), as a signed-distance raster in foot_mm."""
     import shapely
 
     from solemap.outline import plantar_outline
 
     dims = FootDimensions()
-    shape = plantar_outline("right", dims, frame="mm", footprint=True)
+    shape = plantar_outline("right", dims, frame="mm", footprint=footprint)
     xmin, ymin, xmax, ymax = shape.bounds
     x0, y0 = xmin - _SDF_MARGIN_MM, ymin - _SDF_MARGIN_MM
     nx = math.ceil((xmax - x0 + _SDF_MARGIN_MM) / _SDF_STEP_MM) + 1
@@ -433,6 +442,158 @@ def register_footprint(
         fp.shape,
         notes,
     )
+
+
+def register_outline(
+    valid: np.ndarray,
+    pitch_mm: tuple[float, float],
+    side: str | None = None,
+    *,
+    seen_from: Literal["above", "below"] = "above",
+    refine: bool = True,
+) -> Registration:
+    """Register an insole grid from its sensor outline (the cells that are part of the sensor).
+
+    A trimmed insole has the shape of the whole sole, arch included, so the footprint model (which
+    leaves the medial arch out) does not fit it. Instead: the outline's principal axis is the foot
+    axis; its heel end is the narrower end at 15–25 % of the length (heel ≈ 65 mm against a ball
+    ≈ 100 mm wide, foot-shape.md); heel and toe points are the axis' ends; when the side is not
+    given, the toe tip (the outline's foremost cells) lies on the medial, big-toe side. With
+    ``refine`` the whole-sole model (:func:`solemap.outline.plantar_outline`, arch included) is
+    then fitted to the outline from that start (rigid placement and size within −10/+12 %, both
+    mirror images when the side is not given), which corrects the principal axis' tilt and the
+    ends' quantization; ``iou`` is that fit's soft IoU (how insole-shaped the outline is). An
+    untrimmed sensor is longer than the foot (the F-Scan sample: 306 mm of sensor under a 239 mm
+    print), which stretches u; a standing ``reference`` recording avoids that.
+
+    valid : (R, C) bool; pitch_mm : (row, col) pitch. ``confidence`` is 0 when the side was
+    given, else the IoU times how clearly the chosen side beats the other (0.5 without ``refine``).
+    """
+    ok = np.asarray(valid, dtype=bool)
+    if ok.ndim != 2:
+        raise RegistrationError(f"a sensor outline must be (rows, cols), got shape {ok.shape}")
+    if ok.sum() < 12:
+        raise RegistrationError("the sensor outline has too few cells")
+    pitch = (float(pitch_mm[0]), float(pitch_mm[1]))
+    r, c = np.nonzero(ok)
+    pts = np.column_stack([c * pitch[1], r * pitch[0]]).astype(np.float64)
+    centre = pts.mean(axis=0)
+    w, vecs = np.linalg.eigh(np.cov((pts - centre).T))
+    axis = vecs[:, int(np.argmax(w))]
+    normal = np.array([-axis[1], axis[0]])
+    s_ = (pts - centre) @ axis
+    t_ = (pts - centre) @ normal
+    lo, hi = float(s_.min()), float(s_.max())
+    span = hi - lo
+
+    def width(a: float, b: float) -> float:
+        sel = (s_ >= a) & (s_ <= b)
+        return float(np.ptp(t_[sel])) if sel.sum() > 1 else 0.0
+
+    if width(lo + 0.15 * span, lo + 0.25 * span) > width(hi - 0.25 * span, hi - 0.15 * span):
+        axis, normal, s_, t_ = -axis, -normal, -s_, -t_
+        lo, hi = -hi, -lo
+    half = 0.5 * float(min(pitch))
+    heel = centre + axis * (lo - half)
+    toe = centre + axis * (hi + half)
+    heel_toe = ((float(heel[0]), float(heel[1])), (float(toe[0]), float(toe[1])))
+    front = s_ >= hi - 0.04 * span
+    flip = np.array([-1.0, 1.0]) if seen_from == "below" else np.ones(2)
+    tip = np.array([float(np.mean(pts[front, 0])), float(np.mean(pts[front, 1]))]) * flip
+    sides: tuple[SideName, ...] = (side,) if side in ("left", "right") else ("right", "left")  # type: ignore[assignment]
+    starts = {
+        sd: register_footprint(np.zeros(ok.shape), pitch, side=sd, heel_toe_mm=heel_toe, seen_from=seen_from)
+        for sd in sides
+    }
+    # The toe tip lies medial (negative foot y) for the right side choice.
+    guess: SideName = min(starts, key=lambda sd: float(starts[sd].plane_to_foot(tip)[1]))
+    if not refine:
+        best = starts[guess]
+        return dataclasses.replace(best, method="sensor-outline", confidence=0.0 if side else 0.5)
+    model = _model(False)
+    plane = starts[guess].plane_mm
+    # The sensor ends at the grid's edges: fit on the grid padded with cells outside the outline,
+    # so that the model is not free to grow past them (unlike a foot on a plate, an insole cannot).
+    pad = 3
+    padded = np.pad(ok, pad)
+    fit_plane = (_plane_points(padded.shape, pitch) - pad * np.array([pitch[1], pitch[0]])) * flip
+    printed = padded.reshape(-1).astype(np.float64)
+    near = np.linalg.norm(fit_plane - centre * flip, axis=1) <= 0.75 * (span + 2 * half) + 3 * max(pitch)
+    fits: dict[str, tuple[float, np.ndarray]] = {}
+    for sd, start in starts.items():
+        mirror = start.mirrored
+        rot = start.matrix @ np.diag([1.0, -1.0 if mirror else 1.0])
+        theta = math.atan2(rot[1, 0], rot[0, 0])
+        log_s0 = math.log(start.dims.length_mm / model.length)
+        x0 = np.array([theta, start.offset[0], start.offset[1], log_s0])
+        simplex = np.vstack([x0, x0 + np.diag([0.05, 4.0, 4.0, 0.03])])
+        res = optimize.minimize(
+            _soft_iou,
+            x0,
+            args=(
+                fit_plane[near],
+                printed[near],
+                model,
+                mirror,
+                min(pitch),
+                None,
+                (log_s0 + math.log(0.9), log_s0 + math.log(1.12)),
+            ),
+            method="Nelder-Mead",
+            options={"initial_simplex": simplex, "xatol": 1e-4, "fatol": 1e-6, "maxiter": 1500},
+        )
+        fits[sd] = (-float(res.fun), res.x)
+    chosen: SideName = max(fits, key=lambda k: fits[k][0])  # type: ignore[assignment]
+    margin = fits[chosen][0] - min(f[0] for f in fits.values())
+    if len(fits) == 2 and margin < 0.01:
+        chosen = guess  # the mirror images fit alike: keep the toe-tip rule's side
+    iou, (theta, tx, ty, log_s) = fits[chosen]
+    confidence = 0.0 if len(fits) == 1 else iou * min(1.0, margin / 0.05)
+    notes = []
+    if iou < 0.65:  # a whole sole rasterized at any pitch fits with a soft IoU of ~0.75-0.8
+        notes.append(f"the sensor outline is not insole-shaped (IoU {iou:.2f} with the whole sole)")
+    return _finish(
+        chosen,
+        math.exp(log_s),
+        _linear(theta, chosen == "left"),
+        np.array([tx, ty]),
+        plane,
+        confidence,
+        iou,
+        "sensor-outline",
+        ok.shape,
+        notes,
+    )
+
+
+def fit_problems(reg: Registration, *, min_iou: float = 0.6, min_confidence: float = 0.3) -> list[str]:
+    """Why a grid registration looks wrong (empty when it looks fine).
+
+    Checks: the model fit's IoU (below ``min_iou``); the side detection (``confidence`` below
+    ``min_confidence``, only when the side was detected: a given side has confidence 0 by
+    definition); and the fitted foot itself: longer than 330 mm (beyond any adult foot, ANSUR II
+    male P95 293 mm, foot-shape.md §1), or a pternion or toe tip beyond the grid's edges by more
+    than a sensel plus 8 % of the length (a foot on an insole or plate lies on the sensor).
+    """
+    problems: list[str] = []
+    if not math.isnan(reg.iou) and reg.iou < min_iou:
+        problems.append(f"the model fits the print poorly (IoU {reg.iou:.2f})")
+    detected = reg.method == "footprint" or (reg.method == "sensor-outline" and reg.confidence > 0)
+    if detected and reg.confidence < min_confidence:
+        problems.append(f"the side is unclear (confidence {reg.confidence:.2f})")
+    length = reg.dims.length_mm
+    if length > 330.0:
+        problems.append(f"the fitted foot is {length:.0f} mm long")
+    if len(reg.shape) == 2 and reg.plane_mm.shape[0] > 1:
+        lo, hi = reg.plane_mm.min(axis=0), reg.plane_mm.max(axis=0)
+        step = np.diff(np.unique(np.round(reg.plane_mm[:, 0], 6)))
+        pitch = float(step.min()) if step.size else 0.0
+        tol = pitch + 0.08 * length
+        for name, point in (("heel", reg.heel_mm), ("toe tip", reg.toe_mm)):
+            beyond = float(np.max(np.maximum(lo - point, point - hi)))
+            if beyond > tol:
+                problems.append(f"the fitted {name} lies {beyond:.0f} mm beyond the sensor's edge")
+    return problems
 
 
 def register_layout(

@@ -50,7 +50,12 @@ import numpy as np
 import pandas as pd
 
 from solemap.recordings.core import Recording, RecordingError
-from solemap.recordings.registration import Registration, RegistrationError, register_footprint
+from solemap.recordings.registration import (
+    Registration,
+    RegistrationError,
+    register_footprint,
+    register_outline,  # re-exported: it lived here before
+)
 
 __all__ = [
     "BallTrack",
@@ -626,58 +631,6 @@ def _coverage(
         jy = np.clip(np.floor(cy - y0).astype(int), 0, ny - 1)
         out = cov[jx, jy]
     return np.where(measured, out, np.nan).reshape(RASTER_NU, RASTER_NV)
-
-
-def register_outline(
-    valid: np.ndarray, pitch_mm: tuple[float, float], side: str | None = None
-) -> Registration:
-    """Register an insole grid from its sensor outline (the cells that are part of the sensor).
-
-    A trimmed insole has the shape of the whole sole, arch included, so the footprint model (which
-    leaves the medial arch out) does not fit it. Instead: the outline's principal axis is the foot
-    axis; its heel end is the narrower end at 15–25 % of the length (heel ≈ 65 mm against a ball
-    ≈ 100 mm wide, foot-shape.md); heel and toe points are the axis' ends; when the side is not
-    given, the toe tip (the outline's foremost cells) lies on the medial, big-toe side. An
-    untrimmed sensor is longer than the foot (the F-Scan sample: 306 mm of sensor under a 239 mm
-    print), which stretches u; a standing ``reference`` recording avoids that.
-
-    valid : (R, C) bool; pitch_mm : (row, col) pitch.
-    """
-    ok = np.asarray(valid, dtype=bool)
-    if ok.sum() < 12:
-        raise RegistrationError("the sensor outline has too few cells")
-    r, c = np.nonzero(ok)
-    pts = np.column_stack([c * pitch_mm[1], r * pitch_mm[0]]).astype(np.float64)
-    centre = pts.mean(axis=0)
-    w, vecs = np.linalg.eigh(np.cov((pts - centre).T))
-    axis = vecs[:, int(np.argmax(w))]
-    normal = np.array([-axis[1], axis[0]])
-    s_ = (pts - centre) @ axis
-    t_ = (pts - centre) @ normal
-    lo, hi = float(s_.min()), float(s_.max())
-    span = hi - lo
-
-    def width(a: float, b: float) -> float:
-        sel = (s_ >= a) & (s_ <= b)
-        return float(np.ptp(t_[sel])) if sel.sum() > 1 else 0.0
-
-    if width(lo + 0.15 * span, lo + 0.25 * span) > width(hi - 0.25 * span, hi - 0.15 * span):
-        axis, normal, s_, t_ = -axis, -normal, -s_, -t_
-        lo, hi = -hi, -lo
-    half = 0.5 * float(min(pitch_mm))
-    heel = centre + axis * (lo - half)
-    toe = centre + axis * (hi + half)
-    heel_toe = ((float(heel[0]), float(heel[1])), (float(toe[0]), float(toe[1])))
-    front = s_ >= hi - 0.04 * span
-    tip = np.array([float(np.mean(pts[front, 0])), float(np.mean(pts[front, 1]))])
-    sides = (side,) if side in ("left", "right") else ("right", "left")
-    best: Registration | None = None
-    for sd in sides:
-        reg = register_footprint(np.zeros(ok.shape), pitch_mm, side=sd, heel_toe_mm=heel_toe)  # type: ignore[arg-type]
-        if best is None or reg.plane_to_foot(tip)[1] < best.plane_to_foot(tip)[1]:
-            best = reg  # the toe tip lies medial (negative foot y) for the right side choice
-    assert best is not None
-    return Registration(**{**best.__dict__, "method": "sensor-outline", "confidence": 0.0 if side else 0.5})
 
 
 RegistrationSource = Literal["given", "reference", "background", "sensor-outline", "simulation", "ball-print"]

@@ -389,6 +389,7 @@
       card.appendChild(el("p", { class: "form-error", text: errorText }));
     } else {
       card.appendChild(el("p", { class: "point-pos", text: describePosition(result.side, result.position_mm) }));
+      if (result.layers.length) card.appendChild(el("p", { class: "muted small point-help", text: "Choose a name for its details." }));
       if (!result.layers.length) {
         card.appendChild(el("p", { class: "muted", text: "No mapped area lies here (between the toes, or at the very edge)." }));
       }
@@ -400,7 +401,8 @@
       card.appendChild(list);
     }
     panelIntro.hidden = true;
-    panelBody.appendChild(card);
+    // What lies under the spot comes first: it answers "what is where it hurts" in every layer.
+    panelBody.prepend(card);
   }
 
   // ---- detail panel ---------------------------------------------------------------------------
@@ -465,7 +467,9 @@
           s.note ? el("span", { class: "muted", text: " — " + s.note }) : null)))));
     }
     panelIntro.hidden = true;
-    panelBody.prepend(card);
+    const point = document.getElementById("point-card");
+    if (point) point.after(card);
+    else panelBody.prepend(card);
     return heading;
   }
 
