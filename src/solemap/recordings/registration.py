@@ -91,7 +91,8 @@ class Registration:
     heel_mm, toe_mm : (2,) sensor-plane positions of the pternion (u = 0) and of the toe tip
         (u = 1) on the foot axis.
     confidence : 0–1 (see the module docstring); ``iou`` : soft IoU of the model fit (NaN for
-        layouts); ``method`` : "footprint", "layout" or "manual".
+        layouts); ``method`` : "footprint", "layout", "manual" or "sensor-outline"
+        (:func:`register_outline`; callers may append how it was chosen).
     shape : the per-frame shape of the side, (R, C) or (S,).
     """
 
