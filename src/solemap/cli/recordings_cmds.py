@@ -135,7 +135,11 @@ def _print_table(result: Any, file: Path) -> None:
             f"length {reg.dims.length_mm:.0f} mm); {len(s.steps)} steps"
         )
         for note in s.notes:
-            console.print(f"    note: {note}")
+            if note.startswith("warning:"):
+                # Warnings go to stderr so they are seen even when the table is piped to a file.
+                typer.echo(f"{file.name} ({s.side}): {note}", err=True)
+            else:
+                console.print(f"    note: {note}")
     table = result.table
     whole = table[table["step"].isna()]
     wide = whole.pivot_table(
