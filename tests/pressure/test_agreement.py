@@ -198,3 +198,23 @@ def test_partial_sensors_agree_on_pedar_mask2(pedar):
     rows = table[(table.step == 1) & (table.region == "hindfoot")].set_index("metric")
     for name, value in want.items():
         assert rows.loc[name, "value"] == pytest.approx(value, rel=1e-9), name
+
+
+def test_solemap_analyze_with_the_mask_agrees(pedar, tmp_path):
+    # The full analysis (`solemap analyze FILE --mask m1.geojson`): registration, steps, pass 2
+    # kernels — the per-step values equal the loops over pressuRe's definitions.
+    from solemap.recordings.analysis import run_analysis
+    from solemap.recordings.pressure_masks import load_mask
+
+    path = tmp_path / "m1.geojson"
+    make_mask("pedar_mask1", pedar, "left").save(path)
+    result = run_analysis(pedar, load_mask(path))
+    assert result.layer == "pedar_mask1"
+    t = result.table
+    p = pedar.pressure("right")
+    areas = pedar.sensor_areas_mm2("right") * 1e-6
+    st = detect_steps(np.nansum(p.astype(np.float64) * areas, axis=1) * 1000.0)[3]
+    want = by_hand(p.astype(np.float64).tolist(), areas.tolist(), list(range(54, 82)), st.start, st.stop)
+    rows = t[(t.side == "right") & (t.step == 4) & (t.region == "forefoot")].set_index("metric")
+    for name, value in want.items():
+        assert rows.loc[name, "value"] == pytest.approx(value, rel=1e-6), name

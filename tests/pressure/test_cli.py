@@ -129,3 +129,26 @@ def test_mask_apply_with_saved_steps(tmp_path, sample_file):
     steps.write_text(json.dumps({"steps": {"left": [[10, 5000]]}}))
     bad = run("mask", "apply", pedar, "--mask", "pedar_mask1", "--steps", str(steps))
     assert bad.exit_code == 2 and "outside frames 0…1504" in bad.output
+
+
+def test_analyze_with_mask_file_and_scheme(tmp_path, sample_file):
+    pedar = str(sample_file("pedar_example.asc"))
+    out = tmp_path / "m3.geojson"
+    assert run("mask", "make", pedar, "--scheme", "pedar_mask3", "-o", str(out)).exit_code == 0
+    res = run("analyze", pedar, "--mask", str(out), "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["layer"] == "pedar_mask3"
+    regions = [f["id"] for f in json.loads(out.read_text())["features"]]
+    assert {r["region"] for r in data["metrics"]} == {*regions, "foot"}
+    grid = run("analyze", str(sample_file("emed_test.lst")), "--layer", "automask_simple", "--json")
+    assert grid.exit_code == 0, grid.output
+    assert {r["region"] for r in json.loads(grid.output)["metrics"]} == {
+        "heel",
+        "midfoot",
+        "forefoot",
+        "foot",
+    }
+    (tmp_path / "bad.geojson").write_text('{"type": "Feature"}')
+    bad = run("analyze", pedar, "--mask", str(tmp_path / "bad.geojson"))
+    assert bad.exit_code == 2 and "FeatureCollection" in bad.output

@@ -73,6 +73,12 @@ def analyze(
             "(-90: toes toward the first row); default: found from the footprint.",
         ),
     ] = None,
+    mask: Annotated[
+        Path | None, typer.Option("--mask", "-m", help="GeoJSON mask file (regions instead of --layer).")
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Weight sensors by their area inside each region.")
+    ] = False,
 ) -> None:
     """Register a recording on the foot, mask it with an atlas layer and print the metrics."""
     from solemap.recordings import RecordingError, read_recording
@@ -82,8 +88,16 @@ def analyze(
 
     if side is not None and side not in ("left", "right"):
         fail(f"--side must be left or right, got {side!r}")
-    if layer not in layer_ids():
-        fail(f"unknown layer {layer!r}; layers: {', '.join(layer_ids())}")
+    from solemap.recordings.pressure_masks import SCHEMES, MaskError, load_mask
+
+    if layer not in layer_ids() and layer not in SCHEMES:
+        fail(f"unknown layer {layer!r}; layers: {', '.join([*layer_ids(), *SCHEMES])}")
+    regions: Any = layer
+    if mask is not None:
+        try:
+            regions = load_mask(mask)
+        except MaskError as exc:
+            fail(str(exc))
     if report is not None and report.suffix.lower() not in (".html", ".htm", ".pdf"):
         fail(f"--report must end in .html or .pdf, got {report.name!r}")
     if not file.exists():
@@ -92,8 +106,10 @@ def analyze(
     try:
         rec = read_recording(file, **options)
         with _progress_runner(rec.n_frames, as_json) as progress:
-            result = run_analysis(rec, layer, side, axis_deg=axis_deg, steps=by_step, progress=progress)
-    except (RecordingError, RegistrationError, LayerError) as exc:
+            result = run_analysis(
+                rec, regions, side, axis_deg=axis_deg, steps=by_step, progress=progress, partial=partial
+            )
+    except (RecordingError, RegistrationError, LayerError, MaskError) as exc:
         fail(str(exc))
     except TypeError as exc:  # a reader that does not take the given option
         fail(f"{file}: {exc}")

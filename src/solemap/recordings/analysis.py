@@ -293,8 +293,9 @@ def _window_metrics(
 def _analyse_side(
     recording: Recording,
     side: str,
-    layer: str,
+    layer: Any,
     *,
+    partial: bool = False,
     foot_side: str | None,
     axis_deg: float | None,
     seen_from: str,
@@ -351,7 +352,14 @@ def _analyse_side(
     # Cells never measured (NaN in every frame) are outside the sensor: the same rule as
     # Recording.valid_mask, taken from pass 1 so that a memory-mapped file is not read again.
     valid = np.isfinite(footprint)
-    weights = region_weights(reg, layer, valid)
+    from solemap.recordings.masks import layer_ids
+
+    if isinstance(layer, str) and not partial and layer in layer_ids():
+        weights = region_weights(reg, layer, valid)
+    else:  # a PressureMask, a pressuRe scheme name, or an atlas layer with partial weights
+        from solemap.recordings.pressure_masks import layer_weights
+
+        weights = layer_weights(layer, recording, side, reg, footprint, valid.reshape(-1), partial=partial)
 
     notes: list[str] = list(reg.notes)
     found: list[Step] = []
@@ -438,7 +446,7 @@ def recording_summary(recording: Recording, peaks: dict[str, float] | None = Non
 
 def run_analysis(
     recording: Recording,
-    layer: str = DEFAULT_LAYER,
+    layer: Any = DEFAULT_LAYER,
     side: str | None = None,
     *,
     axis_deg: float | None = None,
@@ -449,13 +457,18 @@ def run_analysis(
     contact_kpa: float = 0.0,
     backend: Backend = "numba",
     progress: Progress | None = None,
+    partial: bool = False,
 ) -> Analysis:
     """Register, mask and measure every side (or one) of a recording.
 
     Parameters
     ----------
     recording : any :class:`~solemap.recordings.core.Recording` (in memory or memory-mapped).
-    layer : atlas layer whose areas are the regions (default ``pressure-regions``).
+    layer : atlas layer whose areas are the regions (default ``pressure-regions``), a pressuRe
+        mask scheme (``pedar_mask1``, ``automask_novel``, …) or a
+        :class:`~solemap.recordings.pressure_masks.PressureMask` (e.g. a GeoJSON mask file).
+    partial : weight sensors by the fraction of their area inside each region (default: whole
+        sensors for masks, sensel centres for atlas layers).
     side : "left"/"right": analyse only that side of a two-sided recording, or name the foot of a
         recording whose side is unknown (overriding the side detection).
     axis_deg : force the heel → toe direction of a grid (degrees, see
@@ -473,9 +486,10 @@ def run_analysis(
     solemap.recordings.masks.LayerError : unknown layer.
     """
     from solemap.recordings.masks import LayerError, layer_ids
+    from solemap.recordings.pressure_masks import SCHEMES
 
-    if layer not in layer_ids():
-        raise LayerError(f"unknown layer {layer!r}; layers: {', '.join(layer_ids())}")
+    if isinstance(layer, str) and layer not in layer_ids() and layer not in SCHEMES:
+        raise LayerError(f"unknown layer {layer!r}; layers: {', '.join([*layer_ids(), *SCHEMES])}")
     path = recording.metadata.get("path")
     if not recording.calibrated:
         raise RecordingError(
@@ -506,6 +520,7 @@ def run_analysis(
             recording,
             s,
             layer,
+            partial=partial,
             foot_side=foot_side,
             axis_deg=axis_deg,
             seen_from=seen_from,
@@ -526,7 +541,7 @@ def run_analysis(
     table["value"] = table["value"].astype(np.float64)
     table["unit"] = table["metric"].map(units)
     peaks = {r.side: float(np.nanmax(r.footprint_kpa)) for r in results}
-    return Analysis(recording_summary(recording, peaks), layer, results, table)
+    return Analysis(recording_summary(recording, peaks), getattr(layer, "name", layer), results, table)
 
 
 def analyze(

@@ -40,6 +40,7 @@ STEP_COLOURS = ("#d1495b", "#00798c", "#edae49", "#66a182", "#2e4057", "#8d96a3"
 
 def peak_map_svg(result: SideAnalysis, layer: str) -> str:
     """The side's peak-pressure footprint drawn on its foot with the layer's outlines (SVG)."""
+    from solemap.atlas import load_atlas
     from solemap.render import render_svg
 
     raster = footprint_raster(result)
@@ -48,7 +49,7 @@ def peak_map_svg(result: SideAnalysis, layer: str) -> str:
     hi = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     svg = render_svg(
         side=result.foot,
-        layers=[layer],
+        layers=[layer] if layer in load_atlas().layers else [],  # a pressure mask is not an atlas layer
         value_raster=raster,
         dims=result.registration.dims,
         labels=False,
