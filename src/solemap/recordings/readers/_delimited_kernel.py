@@ -79,7 +79,7 @@ def _kernel(
             if ws and at_eol and field > 0:
                 break  # trailing blanks after the last field
             if field >= n_cols:
-                return 1, row, line_start, field, n_hard
+                return 1, row, line_start, field, hard_at_line
             tok = pos
             # A number: sign, digits, point, digits, exponent.
             neg = False
@@ -88,13 +88,13 @@ def _kernel(
                 pos += 1
             mant = 0
             sig = 0  # significant digits taken into mant (leading zeros skipped)
-            dropped = 0  # integer digits beyond the 19 kept (scale by 10 each)
+            dropped = 0  # integer digits beyond the 18 kept (scale by 10 each)
             digits = 0
             exp10 = 0
             while pos < end and 48 <= data[pos] <= 57:
                 d = data[pos] - 48
                 digits += 1
-                if sig < 19:
+                if sig < 18:
                     if mant != 0 or d != 0:
                         mant = mant * 10 + d
                         sig += 1
@@ -106,7 +106,7 @@ def _kernel(
                 while pos < end and 48 <= data[pos] <= 57:
                     d = data[pos] - 48
                     digits += 1
-                    if sig < 19:
+                    if sig < 18:
                         if mant != 0 or d != 0:
                             mant = mant * 10 + d
                             sig += 1
@@ -210,10 +210,6 @@ def _kernel(
             pos += 1  # '\n'
         row += 1
     return 0, row, pos, 0, n_hard
-
-
-def _blank_line_fields(data: np.ndarray, pos: int, end: int) -> bool:
-    return False
 
 
 class Stop(NamedTuple):
