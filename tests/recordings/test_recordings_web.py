@@ -110,3 +110,18 @@ def test_upload_in_the_browser(browser_page, shared_recordings, output_dir):
     assert page.locator(".rec-side svg").count() >= 2
     page.screenshot(path=str(output_dir / "web-recordings.png"), full_page=True)
     assert page.errors == []
+
+
+def test_built_in_sample_is_analysed_on_the_page() -> None:
+    from fastapi.testclient import TestClient
+
+    from solemap.web.app import create_app
+
+    client = TestClient(create_app())
+    page = client.get("/recordings")
+    assert "/recordings/sample/standing" in page.text
+    result = client.get("/recordings/sample/standing")
+    assert result.status_code == 200
+    assert "Built-in sample" in result.text and "<svg" in result.text
+    assert client.get("/recordings/sample/nothing").status_code == 404
+    assert client.get("/recordings/sample/standing?layer=tarot").status_code == 422

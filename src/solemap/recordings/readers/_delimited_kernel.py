@@ -252,7 +252,9 @@ def parse_into(
     end = data.size if end is None else end
     hard = np.empty((max(_HARD_CAP, 2 * out.shape[1]), 4), dtype=np.int64)
     while True:
-        status, row, pos, field, n_hard = _kernel(data, pos, end, sep, out, row, missing[0], missing[1], hard, _POW10)
+        status, row, pos, field, n_hard = _kernel(
+            data, pos, end, sep, out, row, missing[0], missing[1], hard, _POW10
+        )
         if n_hard:
             _convert_hard(data, hard[:n_hard], out)
         if status != HARD_FULL:

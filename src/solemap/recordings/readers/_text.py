@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 import re
 from pathlib import Path
 
@@ -170,7 +172,7 @@ def parse_table(
     rows: list[str],
     n_cols: int,
     first_line: int,
-    sep: str = ",",
+    sep: str | None = ",",
     what: str = "cells",
     missing: tuple[str, ...] = MISSING,
 ) -> np.ndarray:
@@ -178,8 +180,157 @@ def parse_table(
 
     ``first_line`` is the 1-based line number of ``rows[0]`` in the file, so errors point at the
     right line. Cells may be padded with spaces. A whitespace separator (``sep=None``) splits on
-    runs of blanks.
+    runs of blanks. ASCII rows go through the compiled parser (:func:`parse_bytes_table`).
     """
+    if rows:
+        text = "\n".join(rows)
+        if text.isascii() and "\x00" not in text:
+            return parse_bytes_table(path, text.encode("ascii"), n_cols, first_line, sep, what, missing)
+    return _parse_table_py(path, rows, n_cols, first_line, sep, what, missing)
+
+
+#: ASCII whitespace that ``str.strip`` removes (a line of only these is blank).
+_BLANK = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _kernel():
+    """The compiled parser module (numba is imported on first use, not with the readers)."""
+    from solemap.recordings.readers import _delimited_kernel
+
+    return _delimited_kernel
+
+
+@functools.cache
+def _missing_code(missing: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    return _kernel().encode_missing(missing)
+
+
+def parse_bytes_table(
+    path: Path,
+    data: bytes,
+    n_cols: int,
+    first_line: int,
+    sep: str | None = ",",
+    what: str = "cells",
+    missing: tuple[str, ...] = MISSING,
+    end: int | None = None,
+) -> np.ndarray:
+    """:func:`parse_table` of the ASCII lines of ``data[:end]`` (split at ``\\n``; a final ``\\n``
+    ends the last line), in one compiled pass.
+
+    Lines the compiled parser does not take (a wrong field count, a token such as ``inf`` or a
+    quoted number) are handed one at a time to the Python parser, which raises the error naming
+    the line and the expectation, or returns the values; the compiled pass resumes after them.
+    """
+    kernel = _kernel()
+    end = len(data) if end is None else end
+    if end == 0:
+        return np.zeros((0, n_cols))
+    n_rows = data.count(b"\n", 0, end) + (0 if data[end - 1] == 10 else 1)
+    out = np.empty((n_rows, n_cols))
+    buf = np.frombuffer(data, dtype=np.uint8)
+    sep_byte = kernel.sep_code(sep)
+    miss = _missing_code(tuple(missing))
+    pos = row = 0
+    while row < n_rows:
+        stop = kernel.parse_into(buf, pos, out, row, sep_byte, miss, end)
+        if stop.status == kernel.DONE:
+            row = stop.row
+            break
+        nl = data.find(b"\n", stop.pos, end)
+        line_end = end if nl < 0 else nl
+        line = data[stop.pos : line_end].decode("ascii")
+        if line.endswith("\r"):
+            line = line[:-1]
+        out[stop.row] = _parse_table_py(path, [line], n_cols, first_line + stop.row, sep, what, missing)[0]
+        pos, row = line_end + 1, stop.row + 1
+    if row != n_rows:  # pragma: no cover (the line count and the parser agree on \n)
+        raise AssertionError(f"parsed {row} of {n_rows} lines")
+    return out
+
+
+def iter_table_blocks(
+    path: Path,
+    offset: int,
+    first_line: int,
+    n_cols: int,
+    *,
+    sep: str | None,
+    what: str = "cells",
+    missing: tuple[str, ...] = MISSING,
+    encodings: tuple[str, ...] = ("utf-8", "latin-1"),
+    block_bytes: int | None = None,
+):
+    """Yield ``(line number of the first row, (N, n_cols) float64)`` for the rows of the file from
+    byte ``offset`` on (as :func:`parse_table` of :func:`iter_line_blocks`' lines), in blocks of
+    about ``block_bytes`` cut at line ends: a file smaller than a block is read and parsed in one
+    pass, a larger one needs one block of bytes and its table at a time.
+
+    Trailing blank lines of the file are dropped. ASCII blocks go straight from bytes to numbers;
+    others (and NUL bytes) are decoded first, with the error of :func:`iter_line_blocks`.
+    """
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 (closed in finally, across yields)
+    except OSError as exc:
+        raise RecordingError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    block_bytes = block_bytes or BLOCK_BYTES  # read at call time, so tests can shrink it
+    try:
+        size = os.fstat(fh.fileno()).st_size
+        fh.seek(offset)
+        pending = b""
+        line = first_line
+        while True:
+            chunk = fh.read(block_bytes)
+            eof = not chunk or fh.tell() >= size
+            buf = pending + chunk if pending else chunk
+            if eof:
+                end = _content_end(buf, len(buf))
+            else:
+                last_nl = buf.rfind(b"\n")
+                end = _content_end(buf, last_nl) if last_nl >= 0 else -1
+                if end < 0:  # no complete non-blank line yet
+                    pending = buf
+                    continue
+            if end >= 0:
+                if (buf.isascii() or buf[:end].isascii()) and buf.find(b"\x00", 0, end) < 0:
+                    table = parse_bytes_table(path, buf, n_cols, line, sep, what, missing, end)
+                else:
+                    lines = [
+                        x[:-1] if x.endswith("\r") else x
+                        for x in _decode(path, buf[:end], encodings, line).split("\n")
+                    ]
+                    table = _parse_table_py(path, lines, n_cols, line, sep, what, missing)
+                yield line, table
+                line += table.shape[0]
+                pending = buf[end + 1 :]
+            if eof:
+                break
+    finally:
+        fh.close()
+
+
+def _content_end(buf: bytes, end: int) -> int:
+    """End of the last non-blank line of ``buf[:end]`` (a line end or ``end``), -1 if all are blank."""
+    while True:
+        prev = buf.rfind(b"\n", 0, end)
+        if buf[prev + 1 : end].strip(_BLANK):
+            return end
+        if prev < 0:
+            return -1
+        end = prev
+
+
+def _parse_table_py(
+    path: Path,
+    rows: list[str],
+    n_cols: int,
+    first_line: int,
+    sep: str | None = ",",
+    what: str = "cells",
+    missing: tuple[str, ...] = MISSING,
+) -> np.ndarray:
+    """The Python parser behind :func:`parse_table`: numpy / pandas, then the loop that names the
+    first bad line."""
     if not rows:
         return np.zeros((0, n_cols))
     counts = None

@@ -31,8 +31,7 @@ from solemap.recordings.core import Recording, RecordingError, SensorLayout
 from solemap.recordings.readers._text import (
     byte_offset_of_line,
     check_header_size,
-    iter_line_blocks,
-    parse_table,
+    iter_table_blocks,
     read_head,
     split_lines,
 )
@@ -177,7 +176,8 @@ def read(path: str | PathLike[str], *, insole_size: str | None = None) -> Record
             head_idx + 1,
             f"expected sensor number {expected_ids[k]} in column {k + 2}, found {ids[k][:20]!r}",
         )
-    times, values = _read_rows(path, byte_offset_of_line(raw_head, head_idx + 1), head_idx + 2, n_sensors)
+    offset = byte_offset_of_line(raw_head, head_idx + 1)
+    times, values = _read_rows(path, raw_head, offset, head_idx + 2, n_sensors)
     if times.size == 0:
         raise RecordingError(path, head_idx + 1, "expected data rows after the column header, found none")
     if np.any(np.isnan(times)):
@@ -230,25 +230,35 @@ def read(path: str | PathLike[str], *, insole_size: str | None = None) -> Record
         raise RecordingError(path, None, getattr(exc, "message", str(exc))) from None
 
 
-def _read_rows(path: Path, offset: int, first_line: int, n_sensors: int) -> tuple[np.ndarray, np.ndarray]:
+def _read_rows(
+    path: Path, raw_head: bytes, offset: int, first_line: int, n_sensors: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Times (T,) float64 and values (T, n_sensors) float32 of the data rows, parsed block by block
-    so a long recording needs its float32 result plus one block of text, not several copies."""
+    (a small file in one pass) so a long recording needs its float32 result plus one block."""
+    # Rows end with a TAB like the header: one more (empty) field than the columns.
+    nl = raw_head.find(b"\n", offset)
+    if nl >= 0:
+        first = raw_head[offset:nl]
+    else:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            first = fh.readline().rstrip(b"\n")
+    trailing = first.rstrip(b"\r").endswith(b"\t")
+    n_fields = n_sensors + 1 + (1 if trailing else 0)
     times: list[np.ndarray] = []
     values: list[np.ndarray] = []
-    trailing: bool | None = None
-    for line_no, rows in iter_line_blocks(path, offset, first_line, encodings=("latin-1",)):
-        if trailing is None:
-            # Rows end with a TAB like the header: one more (empty) field than the columns.
-            trailing = rows[0].endswith("\t")
-        n_fields = n_sensors + 1 + (1 if trailing else 0)
-        table = parse_table(path, rows, n_fields, line_no, sep="\t", what="TAB-separated fields")
+    for line_no, table in iter_table_blocks(
+        path, offset, first_line, n_fields, sep="\t", what="TAB-separated fields", encodings=("latin-1",)
+    ):
         if trailing and np.any(~np.isnan(table[:, -1])):
             k = int(np.flatnonzero(~np.isnan(table[:, -1]))[0])
             raise RecordingError(path, line_no + k, f"expected {n_sensors + 1} fields and a trailing TAB")
-        times.append(table[:, 0])
+        times.append(np.ascontiguousarray(table[:, 0]))
         values.append(table[:, 1 : 1 + n_sensors].astype(np.float32))
     if not times:
         return np.zeros(0), np.zeros((0, n_sensors), np.float32)
+    if len(times) == 1:
+        return times[0], values[0]
     return np.concatenate(times), np.concatenate(values)
 
 

@@ -132,6 +132,49 @@ async def recordings_upload(
     return render_page(request, "recordings/page.html", ctx, active="recordings")
 
 
+SAMPLES = {
+    "standing": "a simulated quiet-standing recording of a left foot (F-Scan-sized insole, 60 × 21 sensels)",
+}
+
+
+def _analyse_sample(kind: str, layer: str):
+    from solemap.recordings.analysis import run_analysis
+    from solemap.recordings.masks import layer_ids
+    from solemap.recordings.simulate import simulate_standing
+
+    if layer not in layer_ids():
+        raise UploadError(f"unknown layer {layer!r}; layers: {', '.join(layer_ids())}", 422)
+    # Seeded, so every visitor sees the same built-in sample; nothing is read from disk.
+    return run_analysis(simulate_standing(side="left", seed=1), layer, None)
+
+
+@router.get("/recordings/sample/{kind}", include_in_schema=False)
+async def recordings_sample(request: Request, kind: str, layer: str = "pressure-regions") -> Response:
+    """Analyse a built-in sample so that a first-time visitor sees what the page does."""
+    from starlette.concurrency import run_in_threadpool
+
+    from solemap.recordings.report import report_context
+
+    ctx: dict[str, Any] = {
+        "layers": _layers(),
+        "layer": layer,
+        "side": "",
+        "limit_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+    }
+    if kind not in SAMPLES:
+        ctx["error"] = f"there is no built-in sample called {kind!r}; try: {', '.join(SAMPLES)}"
+        return render_page(request, "recordings/page.html", ctx, active="recordings", status_code=404)
+    try:
+        analysis = await run_in_threadpool(_analyse_sample, kind, layer)
+    except UploadError as exc:
+        ctx["error"] = exc.message
+        return render_page(request, "recordings/page.html", ctx, active="recordings", status_code=exc.status)
+    name = f"Built-in sample: {SAMPLES[kind]}"
+    ctx["result"] = report_context(analysis, title=name)
+    ctx["filename"] = name
+    return render_page(request, "recordings/page.html", ctx, active="recordings")
+
+
 @router.post("/api/recordings/analyze")
 async def analyze_api(
     file: UploadFile = File(..., description="A pressure recording in any supported format."),
