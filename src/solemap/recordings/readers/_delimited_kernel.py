@@ -27,10 +27,89 @@ import numpy as np
 # 10**k is exact in float64 for k <= 22.
 _POW10 = 10.0 ** np.arange(23)
 _MAX_EXACT = 1 << 53
+_MANT_LIMIT = 10**17
 #: Hard tokens (long numbers) collected per call before they are converted; at least one line's worth.
 _HARD_CAP = 8192
 
 DONE, BAD_LINE, HARD_FULL = 0, 1, 2
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def _plain_line(
+    data: np.ndarray,
+    pos: int,
+    end: int,
+    sep: int,
+    tab_blank: bool,
+    empty_nan: bool,
+    out: np.ndarray,
+    row: int,
+    pow10: np.ndarray,
+) -> int:
+    """Fast path for a line of plain decimals (``[blanks][-]digits[.digits][blanks]``, at most 15
+    digits, or an empty field when that is missing): the byte offset after the line, or -1 when
+    the line needs the general path (which then parses it from the start)."""
+    n_cols = out.shape[1]
+    field = 0
+    while True:
+        while pos < end:
+            c = data[pos]
+            if c == 32 or c == 13 or (c == 9 and tab_blank):
+                pos += 1
+            else:
+                break
+        if field >= n_cols:
+            return -1
+        neg = pos < end and data[pos] == 45
+        if neg:
+            pos += 1
+        start = pos
+        mant = 0
+        while pos < end:
+            d = np.int64(data[pos]) - 48
+            if d < 0 or d > 9:
+                break
+            mant = mant * 10 + d
+            pos += 1
+        digits = pos - start
+        frac = 0
+        if pos < end and data[pos] == 46:
+            pos += 1
+            start = pos
+            while pos < end:
+                d = np.int64(data[pos]) - 48
+                if d < 0 or d > 9:
+                    break
+                mant = mant * 10 + d
+                pos += 1
+            frac = pos - start
+            digits += frac
+            if digits == 0:
+                return -1  # a lone '.'
+        while pos < end:
+            c = data[pos]
+            if c == 32 or c == 13 or (c == 9 and tab_blank):
+                pos += 1
+            else:
+                break
+        if digits == 0:
+            if neg or not empty_nan:
+                return -1
+            out[row, field] = np.nan
+        elif digits > 15:
+            return -1
+        else:
+            value = mant / pow10[frac] if frac else float(mant)
+            out[row, field] = -value if neg else value
+        field += 1
+        if pos >= end or data[pos] == 10:
+            break
+        if data[pos] != sep:
+            return -1
+        pos += 1
+    if field != n_cols:
+        return -1
+    return pos + 1 if pos < end else pos
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -61,9 +140,19 @@ def _kernel(
     n_hard = 0
     n_miss = miss_start.size - 1
     ws = sep == 0
+    tab_blank = sep != 9
+    empty_nan = False
+    for m in range(n_miss):
+        empty_nan |= miss_start[m + 1] == miss_start[m]
     while pos < end:
         if row >= n_rows:
             return 1, row, pos, 0, n_hard
+        if not ws:
+            after = _plain_line(data, pos, end, sep, tab_blank, empty_nan, out, row, pow10)
+            if after >= 0:
+                pos = after
+                row += 1
+                continue
         line_start = pos
         hard_at_line = n_hard
         field = 0
@@ -71,7 +160,7 @@ def _kernel(
             # Leading blanks (space, CR, and TAB unless it is the separator).
             while pos < end:
                 c = data[pos]
-                if c == 32 or c == 13 or (c == 9 and sep != 9):
+                if c == 32 or c == 13 or (c == 9 and tab_blank):
                     pos += 1
                 else:
                     break
@@ -86,33 +175,31 @@ def _kernel(
             if pos < end and (data[pos] == 45 or data[pos] == 43):
                 neg = data[pos] == 45
                 pos += 1
+            # Digits go into mant while it is below 10**17 (leading zeros keep it 0); a mant that
+            # reaches that is above 2**53, so the number is hard and later digits do not matter.
             mant = 0
-            sig = 0  # significant digits taken into mant (leading zeros skipped)
-            dropped = 0  # integer digits beyond the 18 kept (scale by 10 each)
-            digits = 0
             exp10 = 0
-            while pos < end and 48 <= data[pos] <= 57:
-                d = data[pos] - 48
-                digits += 1
-                if sig < 18:
-                    if mant != 0 or d != 0:
-                        mant = mant * 10 + d
-                        sig += 1
-                else:
-                    dropped += 1
+            start = pos
+            while pos < end:
+                d = np.int64(data[pos]) - 48
+                if d < 0 or d > 9:
+                    break
+                if mant < _MANT_LIMIT:
+                    mant = mant * 10 + d
                 pos += 1
+            digits = pos - start
             if pos < end and data[pos] == 46:  # '.'
                 pos += 1
-                while pos < end and 48 <= data[pos] <= 57:
-                    d = data[pos] - 48
-                    digits += 1
-                    if sig < 18:
-                        if mant != 0 or d != 0:
-                            mant = mant * 10 + d
-                            sig += 1
+                start = pos
+                while pos < end:
+                    d = np.int64(data[pos]) - 48
+                    if d < 0 or d > 9:
+                        break
+                    if mant < _MANT_LIMIT:
+                        mant = mant * 10 + d
                         exp10 -= 1
                     pos += 1
-            exp10 += dropped
+                digits += pos - start
             ok = digits > 0
             if ok and pos < end and (data[pos] == 101 or data[pos] == 69):  # 'e' / 'E'
                 pos += 1
@@ -133,7 +220,7 @@ def _kernel(
             # Trailing blanks, then the separator or the end of the line.
             while pos < end:
                 c = data[pos]
-                if c == 32 or c == 13 or (c == 9 and sep != 9):
+                if c == 32 or c == 13 or (c == 9 and tab_blank):
                     pos += 1
                 else:
                     break
@@ -145,7 +232,7 @@ def _kernel(
             if ok and ended:
                 if mant == 0:
                     value = 0.0
-                elif mant <= _MAX_EXACT and -22 <= exp10 <= 22 and dropped == 0:
+                elif mant <= _MAX_EXACT and -22 <= exp10 <= 22:
                     value = mant * pow10[exp10] if exp10 >= 0 else mant / pow10[-exp10]
                 else:
                     if n_hard >= cap:
@@ -270,6 +357,22 @@ def _convert_hard(data: np.ndarray, hard: np.ndarray, out: np.ndarray) -> None:
     chars = np.where(offs < (stop - start)[:, None], data[np.minimum(idx, data.size - 1)], 0).astype(np.uint8)
     values = chars.view(f"S{width}").ravel().astype(np.float64)
     out[hard[:, 0], hard[:, 1]] = values
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def _count_newlines(data: np.ndarray, end: int) -> int:
+    n = 0
+    for i in range(end):
+        n += data[i] == 10
+    return n
+
+
+def count_lines(data: np.ndarray, end: int) -> int:
+    """Lines of ``data[:end]`` (uint8) as the kernel counts them: split at ``\\n``, a final
+    ``\\n`` ends the last line."""
+    if end <= 0:
+        return 0
+    return int(_count_newlines(data, end)) + (0 if data[end - 1] == 10 else 1)
 
 
 def count_rows(data: bytes | np.ndarray) -> int:

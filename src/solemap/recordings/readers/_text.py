@@ -226,9 +226,9 @@ def parse_bytes_table(
     end = len(data) if end is None else end
     if end == 0:
         return np.zeros((0, n_cols))
-    n_rows = data.count(b"\n", 0, end) + (0 if data[end - 1] == 10 else 1)
-    out = np.empty((n_rows, n_cols))
     buf = np.frombuffer(data, dtype=np.uint8)
+    n_rows = kernel.count_lines(buf, end)
+    out = np.empty((n_rows, n_cols))
     sep_byte = kernel.sep_code(sep)
     miss = _missing_code(tuple(missing))
     pos = row = 0

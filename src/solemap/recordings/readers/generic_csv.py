@@ -57,8 +57,7 @@ from solemap.recordings.core import Recording, RecordingError, SensorLayout, _js
 from solemap.recordings.readers._text import (
     byte_offset_of_line,
     check_header_size,
-    iter_line_blocks,
-    parse_table,
+    iter_table_blocks,
     read_head,
     split_lines,
 )
@@ -245,9 +244,10 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
     times_parts: list[np.ndarray] = []
     value_parts: list[np.ndarray] = []
     offset = byte_offset_of_line(raw_head, i + 1)
-    for line_no, rows in iter_line_blocks(path, offset, head_line + 1, encodings=("utf-8",)):
-        table = parse_table(path, rows, n_cols, line_no, sep=",", what="cells", missing=_MISSING)
-        times_parts.append(table[:, 0])
+    for _, table in iter_table_blocks(
+        path, offset, head_line + 1, n_cols, sep=",", what="cells", missing=_MISSING, encodings=("utf-8",)
+    ):
+        times_parts.append(np.ascontiguousarray(table[:, 0]))
         value_parts.append(table[:, 1:].astype(np.float32))
     times = (np.concatenate(times_parts) if times_parts else np.zeros(0)) * _TIME_COLS[time_name]
     values = np.concatenate(value_parts) if value_parts else np.zeros((0, n_cols - 1), np.float32)

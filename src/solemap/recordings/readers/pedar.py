@@ -123,7 +123,9 @@ def read(path: str | PathLike[str], *, insole_size: str | None = None) -> Record
     text, raw_head = read_head(path)
     if not text.strip():
         raise RecordingError(path, None, "the file is empty")
-    lines = split_lines(text)
+    # Only the first MAX_HEADER_LINES lines can hold the header: split no further.
+    first = text.split("\n", MAX_HEADER_LINES)
+    lines = split_lines("\n".join(first[:MAX_HEADER_LINES]) + "\n" if len(first) > MAX_HEADER_LINES else text)
     head_idx = None
     for i, line in enumerate(lines[:MAX_HEADER_LINES]):
         if line.lstrip().lower().startswith("time[secs]"):
