@@ -31,8 +31,10 @@ from numpy.typing import ArrayLike, NDArray
 from solemap.atlas import Area, Atlas, load_atlas
 from solemap.frame import SIDES
 
-#: Cells of a label raster along u and v. 1024 x 256 cells are about 0.25 x 0.4 mm on an adult foot.
-DEFAULT_RESOLUTION = (1024, 256)
+#: Cells of a label raster along u and v: 2048 x 512 cells are about 0.13 x 0.2 mm on an adult foot.
+#: Finer cells leave fewer points on area boundaries (settled exactly by shapely), so lookups of
+#: overlapping layers stay above 10 million points per second; a raster then takes about 20 MB.
+DEFAULT_RESOLUTION = (2048, 512)
 
 
 def _check_side(side: str) -> None:
