@@ -190,7 +190,8 @@ def _legend_swatch_rows(
 ) -> tuple[str, float]:
     """Rows of (colour, pattern id or "", text) swatches; returns the SVG and the height used."""
     out: list[str] = []
-    col_w = 62.0
+    # Wide enough for the longest entry at 3.3 mm type (about 0.56 em per character).
+    col_w = max(62.0, 6.0 + 0.56 * 3.3 * max((len(t) for _, _, t in items), default=0) + 4.0)
     cols = max(1, int(width // col_w))
     row_h = 6.2
     for i, (colour, pattern, text) in enumerate(items):
