@@ -60,7 +60,7 @@ class Tmux:
 @pytest.fixture
 def tmux_env(tmp_path: Path) -> dict[str, str]:
     if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed")
+        _missing_tool("tmux is not installed")
     data = tmp_path / "data"
     AnswerStore(data).save({q.id: False for q in load_safety().questions})
     return {
@@ -118,7 +118,7 @@ def test_a_whole_short_routine_in_tmux(run: Callable[[str], Tmux]) -> None:
     t.keys("n")
     subprocess.run(["tmux", "send-keys", "-t", t.name, "Right"], check=True)
     t.wait_for(lambda s: "step 3 of 3" in s and "lower calf" in s)
-    screen = t.wait_for(lambda s: "EXIT=" in s)
+    screen = t.wait_for(lambda s: "EXIT=" in s and "icanon" in s)
     assert "Short test routine: finished" in screen
     assert "steps  1 of 3 done, 2 skipped" in screen
     assert "pain  1 rating(s), highest 9/10" in screen
@@ -131,7 +131,7 @@ def test_quit_abandons_and_prints_the_record(run: Callable[[str], Tmux]) -> None
     t = run(f"roll {SHORT} --time-scale 5 --json")
     t.wait_for(lambda s: "step 1 of 3" in s)
     t.keys("3", "q")
-    screen = t.wait_for(lambda s: "EXIT=" in s)
+    screen = t.wait_for(lambda s: "EXIT=" in s and "icanon" in s)
     assert '"outcome": "abandoned"' in screen
     assert '"routine_id": "short-test"' in screen
     assert '"verdict": "ok"' in screen
@@ -140,7 +140,7 @@ def test_quit_abandons_and_prints_the_record(run: Callable[[str], Tmux]) -> None
 
 def test_first_roll_asks_the_safety_questions_and_a_yes_stops_it(tmp_path: Path) -> None:
     if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed")
+        _missing_tool("tmux is not installed")
     env = {
         "SOLEMAP_DATA_DIR": str(tmp_path / "fresh"),
         "SOLEMAP_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh' / 'diary.sqlite3'}",
@@ -157,7 +157,7 @@ def test_first_roll_asks_the_safety_questions_and_a_yes_stops_it(tmp_path: Path)
             t.wait_for(lambda s, i=i: f"{i + 1}/{len(questions)}" in s)
             t.keys("y" if i == dvt else "n")
             subprocess.run(["tmux", "send-keys", "-t", t.name, "Enter"], check=True)
-        screen = t.wait_for(lambda s: "EXIT=" in s)
+        screen = t.wait_for(lambda s: "EXIT=" in s and "icanon" in s)
         assert "Please do not start self-massage yet." in screen
         assert "blood clot" in screen and "EXIT=3" in screen
     finally:
@@ -169,3 +169,10 @@ def test_first_roll_asks_the_safety_questions_and_a_yes_stops_it(tmp_path: Path)
         assert "1/" not in screen and "EXIT=3" in screen
     finally:
         again.close()
+
+
+def _missing_tool(reason: str) -> None:
+    """Skip when a Debian tool is absent, but fail under scripts/test.sh (CI), which installs it."""
+    if os.environ.get("SOLEMAP_REQUIRE_ALL_TESTS") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
