@@ -57,28 +57,43 @@ def _polygonal(area: Area) -> bool:
 # ----------------------------------------------------------------------------------------------
 
 
+class _PointIndex:
+    """Every polygonal area of one foot in one prepared shapely array, ordered for :func:`where`:
+    by layer (atlas order), then smallest area first, so one ``contains_xy`` call answers a point."""
+
+    def __init__(self, atlas: Atlas, side: str) -> None:
+        rank = {layer: i for i, layer in enumerate(atlas.layers)}
+        areas = [a for a in atlas.areas.values() if a.applies_to(side) and _polygonal(a)]
+        self.areas = sorted(areas, key=lambda a: (rank[a.layer], a.geometry.area))
+        self.geometries = np.array([a.geometry for a in self.areas], dtype=object)
+        shapely.prepare(self.geometries)
+
+    def where(self, u: float, v: float) -> dict[str, list[Area]]:
+        found: dict[str, list[Area]] = {}
+        for i in np.flatnonzero(shapely.contains_xy(self.geometries, u, v)):
+            area = self.areas[i]
+            found.setdefault(area.layer, []).append(area)
+        return found
+
+
+@cache
+def _default_point_index(side: str) -> _PointIndex:
+    return _PointIndex(load_atlas(), side)
+
+
 def where(u: float, v: float, side: str, atlas: Atlas | None = None) -> dict[str, list[Area]]:
     """The areas under the point ``(u, v)`` of one foot, per layer (layers with none are left out).
 
     Off-sole entries (leg trigger points, chain stations above the foot) and guide lines have no
-    area and are never "under" a point. Within a layer the most specific (smallest) area comes
-    first.
+    area and are never "under" a point. Layers come in atlas order; within a layer the most
+    specific (smallest) area comes first. The index for the shipped atlas is built once per foot.
     """
     _check_side(side)
     for name, value in (("u", u), ("v", v)):
         if not (isinstance(value, int | float) and np.isfinite(value)):
             raise ValueError(f"{name} must be a finite number, got {value!r}")
-    atlas = atlas or load_atlas()
-    found: dict[str, list[Area]] = {}
-    for layer in atlas.layers:
-        hits = [
-            a
-            for a in atlas.areas_in(layer=layer, side=side)
-            if _polygonal(a) and shapely.contains_xy(a.geometry, u, v)
-        ]
-        if hits:
-            found[layer] = sorted(hits, key=lambda a: a.geometry.area)
-    return found
+    index = _default_point_index(side) if atlas is None else _PointIndex(atlas, side)
+    return index.where(float(u), float(v))
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,26 @@ def test_few_points_far_from_any_boundary(n: int) -> None:
     assert labels.shape == (n,)
     if n:
         assert raster.area_ids[labels[0]] == "pr-heel-medial"
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_where_equals_a_plain_layer_by_layer_test(side: str) -> None:
+    # where() answers from one prepared array; the answer must be the naive one, in the same order.
+    atlas = load_atlas()
+    for u in np.linspace(0.0, 1.0, 37):
+        for v in np.linspace(0.0, 1.0, 19):
+            expected = {}
+            for layer in atlas.layers:
+                hits = [
+                    a
+                    for a in atlas.areas_in(layer=layer, side=side)
+                    if a.geometry is not None
+                    and a.geometry.geom_type in ("Polygon", "MultiPolygon")
+                    and shapely.contains_xy(a.geometry, u, v)
+                ]
+                if hits:
+                    expected[layer] = [a.id for a in sorted(hits, key=lambda a: a.geometry.area)]
+            got = {k: [a.id for a in areas] for k, areas in where(float(u), float(v), side).items()}
+            assert list(got.items()) == list(expected.items()), (u, v)
+    custom = {k: [a.id for a in areas] for k, areas in where(0.1, 0.5, side, atlas=atlas).items()}
+    assert custom == {k: [a.id for a in areas] for k, areas in where(0.1, 0.5, side).items()}

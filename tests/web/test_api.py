@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -117,18 +116,6 @@ def test_where_matches_the_library(client: TestClient) -> None:
     for hit in body["layers"]:
         assert [a["id"] for a in hit["areas"]] == [a.id for a in expected[hit["layer"]]]
     assert body["position_mm"]["x_mm"] == pytest.approx(0.5 * 258.75, abs=0.2)
-
-
-@pytest.mark.parametrize("side", ["left", "right"])
-def test_point_index_answers_like_the_library(side: str) -> None:
-    from solemap.web.maps import point_index
-
-    index = point_index(side)
-    for u in np.linspace(0.0, 1.0, 37):
-        for v in np.linspace(0.0, 1.0, 19):
-            expected = {k: [a.id for a in areas] for k, areas in where(float(u), float(v), side).items()}
-            got = {k: [a.id for a in areas] for k, areas in index.where(float(u), float(v)).items()}
-            assert list(got.items()) == list(expected.items()), (u, v)
 
 
 def test_where_scales_positions_to_the_foot(client: TestClient) -> None:

@@ -18,7 +18,6 @@ from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
-import shapely
 
 from solemap import sizes
 from solemap.atlas import Area, Atlas, load_atlas
@@ -78,52 +77,6 @@ def map_layers() -> tuple[str, ...]:
     at = atlas()
     layers = sorted(at.layers.values(), key=lambda layer: layer.order)
     return tuple(layer.id for layer in layers if any(not a.off_sole for a in at.areas_in(layer=layer.id)))
-
-
-class PointIndex:
-    """Every polygonal area of one foot in one shapely array, so a point lookup is one call.
-
-    Gives the same answer as :func:`solemap.lookup.where` (a test compares them on a grid of
-    points) in a fraction of the time, which matters when the API serves hundreds of lookups a
-    second: ``where`` filters the atlas layer by layer and tests each polygon separately.
-    """
-
-    def __init__(self, side: str) -> None:
-        at = atlas()
-        self.areas = [
-            a
-            for a in at.areas.values()
-            if a.applies_to(side)
-            and a.geometry is not None
-            and not a.geometry.is_empty
-            and a.geometry.geom_type in ("Polygon", "MultiPolygon")
-        ]
-        self._geoms = np.array([a.geometry for a in self.areas], dtype=object)
-        shapely.prepare(self._geoms)
-        rank = {layer: i for i, layer in enumerate(at.layers)}
-        # Hits come out grouped by layer (atlas order), smallest area first within a layer.
-        order = sorted(
-            range(len(self.areas)), key=lambda i: (rank[self.areas[i].layer], self.areas[i].geometry.area)
-        )
-        self._order = np.array(order, dtype=np.intp)
-        self._ordered_geoms = self._geoms[self._order]
-
-    def where(self, u: float, v: float) -> dict[str, list[Area]]:
-        """Layer id → areas under ``(u, v)``; layers with no area there are left out."""
-        inside = shapely.contains_xy(self._ordered_geoms, u, v)
-        out: dict[str, list[Area]] = {}
-        for i in self._order[inside]:
-            area = self.areas[i]
-            out.setdefault(area.layer, []).append(area)
-        return out
-
-
-@cache
-def point_index(side: str) -> PointIndex:
-    """The (cached) :class:`PointIndex` of one foot."""
-    if side not in FOOT_SIDES:
-        raise ValueError(f"side must be 'left' or 'right', not {side!r}")
-    return PointIndex(side)
 
 
 # ---- parameter parsing ------------------------------------------------------------------------

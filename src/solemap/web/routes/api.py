@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from solemap import sizes
-from solemap.lookup import find
+from solemap.lookup import find, where
 from solemap.web import maps
 from solemap.web.errors import ParameterError
 
@@ -169,7 +169,7 @@ async def where_point(
 ) -> dict[str, Any]:
     """The areas of every layer that contain the point, most specific first within a layer."""
     foot = maps.parse_foot_size(length_mm, width_mm, shoe_size, shoe_system)
-    hits = maps.point_index(side).where(u, v)
+    hits = where(u, v, side)
     layers = maps.atlas().layers
     return {
         "u": u,
