@@ -3,9 +3,11 @@
 Layout: each thread takes sub-chunks of frames, transposes one into a (sensors, frames) buffer in
 cache, and then every reduction runs along *frames*, which are contiguous: per-frame sums and
 maxima become element-wise vector operations over the frames, and each sensor is read once per
-region it belongs to. Maxima are taken on integer keys of the float bit patterns (monotone in the
-float value, NaN mapped below everything), because an integer max vectorizes where a NaN-aware
-float max does not.
+region it belongs to. Maxima run on values with NaN replaced by -inf, through LLVM's ``maxnum``
+with the no-NaN flag (:func:`_fmax`): numba's own ``max`` on floats leaves a compare-and-select
+that LLVM does not vectorize as a reduction, and the flag is sound because no operand is NaN by
+then. A frame or region whose maximum stays -inf had no measured sensor, so it is missing.
+(Float maxima replaced integer keys of the bit patterns, which numba widened to int64 lanes.)
 
 The functions live at module level so that numba's on-disk cache (``cache=True``) works: compiling
 takes seconds, loading the cache a fraction of that. Importing this module compiles nothing.
@@ -15,6 +17,10 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 # fastmath without "nnan": the NaN tests (v == v) must stay.
 _OPTS = {
@@ -23,10 +29,27 @@ _OPTS = {
     "boundscheck": False,
     "cache": True,
 }
-_IMIN = np.int32(-2147483648)
-_M31 = np.int32(0x7FFFFFFF)
-_INF_BITS = np.int32(0x7F800000)
 _ZERO = np.float32(0.0)
+_NEG_INF = np.float32(-np.inf)
+
+
+@intrinsic
+def _fmax(typingctx, a, b):
+    """max(a, b) of two float32 values that are never NaN, as LLVM's ``maxnum`` with no-NaN flags.
+
+    Callers pass NaN-free operands only (missing values are -inf by then).
+    """
+    if not (a == types.float32 and b == types.float32):
+        return None
+
+    def codegen(context, builder, signature, args):
+        f32 = ir.FloatType()
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(f32, [f32, f32]), "llvm.maxnum.f32"
+        )
+        return builder.call(fn, list(args), fastmath=("nnan", "nsz", "reassoc"))
+
+    return types.float32(a, b), codegen
 
 
 @numba.njit(**_OPTS)
@@ -79,16 +102,15 @@ def sub_chunk(
     k_count = ptr.size - 1
     tc = t1 - t0
     transpose(p, t0, tc, cols, pt)
-    ptk = pt.view(np.int32)
     f_tot, mx, my, la_tot = acc[0], acc[1], acc[2], acc[3]
     s, la = acc[5], acc[6]
-    km_tot, km = keys[0], keys[1]
+    km_tot, km, mv = keys[0], keys[1], keys[2]
     for tt in range(tc):
         f_tot[tt] = _ZERO
         mx[tt] = _ZERO
         my[tt] = _ZERO
         la_tot[tt] = _ZERO
-        km_tot[tt] = _IMIN
+        km_tot[tt] = _NEG_INF
     # Runs of frames of one segment inside this sub-chunk (segments are contiguous in time).
     n_runs = 0
     a = 0
@@ -118,25 +140,22 @@ def sub_chunk(
             sum_i += z
         max_i = smax[i]
         for tt in range(tc):
-            b = ptk[i, tt]
-            key = b ^ ((b >> 31) & _M31)
-            key = key if (b & _M31) <= _INF_BITS else _IMIN
-            km_tot[tt] = max(km_tot[tt], key)
-            max_i = max(max_i, key)
+            v = pt[i, tt]
+            m = v if v == v else _NEG_INF
+            mv[tt] = m
+            km_tot[tt] = _fmax(km_tot[tt], m)
+            max_i = _fmax(max_i, m)
         smax[i] = max_i
         ssum[i] += sum_i
         for r in range(n_runs):
             g = runs[r, 2]
             m = segmax[g, i]
             for tt in range(runs[r, 0], runs[r, 1]):
-                b = ptk[i, tt]
-                key = b ^ ((b >> 31) & _M31)
-                key = key if (b & _M31) <= _INF_BITS else _IMIN
-                m = max(m, key)
+                m = _fmax(m, mv[tt])
             segmax[g, i] = m
     for tt in range(tc):
         t = t0 + tt
-        if km_tot[tt] == _IMIN:  # every sensor NaN: the frame is missing
+        if km_tot[tt] == _NEG_INF:  # every sensor NaN: the frame is missing
             tforce[t] = np.nan
             tarea[t] = np.nan
             tpeak[t] = np.nan
@@ -145,8 +164,7 @@ def sub_chunk(
         else:
             tforce[t] = f_tot[tt] * 1000.0
             tarea[t] = la_tot[tt]
-            kk = km_tot[tt]
-            tpeak[t] = np.int32(kk ^ ((kk >> 31) & _M31)).view(np.float32)
+            tpeak[t] = km_tot[tt]
             if f_tot[tt] > _ZERO:
                 cop[t, 0] = mx[tt] / f_tot[tt]
                 cop[t, 1] = my[tt] / f_tot[tt]
@@ -157,7 +175,7 @@ def sub_chunk(
         for tt in range(tc):
             s[tt] = _ZERO
             la[tt] = _ZERO
-            km[tt] = _IMIN
+            km[tt] = _NEG_INF
         for j in range(ptr[k], ptr[k + 1]):
             i = idx[j]
             w = wa[j]
@@ -167,21 +185,18 @@ def sub_chunk(
                 s[tt] += v * w if ok else _ZERO
                 la[tt] += w if v > thr else _ZERO
             for tt in range(tc):
-                b = ptk[i, tt]
-                key = b ^ ((b >> 31) & _M31)
-                key = key if (b & _M31) <= _INF_BITS else _IMIN
-                km[tt] = max(km[tt], key)
+                v = pt[i, tt]
+                km[tt] = _fmax(km[tt], v if v == v else _NEG_INF)
         for tt in range(tc):
             t = t0 + tt
-            if km[tt] == _IMIN:  # no member measured in this frame
+            if km[tt] == _NEG_INF:  # no member measured in this frame
                 force[t, k] = np.nan
                 carea[t, k] = np.nan
                 peak[t, k] = np.nan
             else:
                 force[t, k] = s[tt] * 1000.0
                 carea[t, k] = la[tt]
-                kk = km[tt]
-                peak[t, k] = np.int32(kk ^ ((kk >> 31) & _M31)).view(np.float32)
+                peak[t, k] = km[tt]
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
@@ -215,7 +230,7 @@ def block_kernel(
     for th in numba.prange(n_threads):
         pt = np.empty((max(n, 1), sub), np.float32)
         acc = np.empty((8, sub), np.float32)
-        keys = np.empty((2, sub), np.int32)
+        keys = np.empty((3, sub), np.float32)
         runs = np.empty((sub, 3), np.int64)
         for c in range(th, n_sub, n_threads):
             t0 = c * sub
