@@ -95,7 +95,7 @@ def sub_chunk(
     segmax,
     pt,
     acc,
-    keys,
+    maxima,
     runs,
 ):
     n = cols.size
@@ -104,7 +104,7 @@ def sub_chunk(
     transpose(p, t0, tc, cols, pt)
     f_tot, mx, my, la_tot = acc[0], acc[1], acc[2], acc[3]
     s, la = acc[5], acc[6]
-    km_tot, km, mv = keys[0], keys[1], keys[2]
+    km_tot, km, mv = maxima[0], maxima[1], maxima[2]
     for tt in range(tc):
         f_tot[tt] = _ZERO
         mx[tt] = _ZERO
@@ -230,7 +230,7 @@ def block_kernel(
     for th in numba.prange(n_threads):
         pt = np.empty((max(n, 1), sub), np.float32)
         acc = np.empty((8, sub), np.float32)
-        keys = np.empty((3, sub), np.float32)
+        maxima = np.empty((3, sub), np.float32)  # frame peak, region peak, NaN -> -inf
         runs = np.empty((sub, 3), np.int64)
         for c in range(th, n_sub, n_threads):
             t0 = c * sub
@@ -260,6 +260,6 @@ def block_kernel(
                 segmax[th],
                 pt,
                 acc,
-                keys,
+                maxima,
                 runs,
             )
