@@ -52,6 +52,8 @@ from typing import Literal
 
 import numpy as np
 
+from solemap.recordings._lanes import LANES, aligned_full, lane_layout
+
 __all__ = [
     "METRICS",
     "FrameCurves",
@@ -151,22 +153,6 @@ class RegionWeights:
     def n_regions(self) -> int:
         return int(self.weights.shape[1])
 
-    def csr(self, area_m2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Compressed member lists: ``ptr`` (K+1,), sensor ``idx`` and ``w·A`` (m²) per member."""
-        ptr = [0]
-        idx: list[np.ndarray] = []
-        wa: list[np.ndarray] = []
-        for k in range(self.n_regions):
-            members = np.flatnonzero(self.weights[:, k] > 0)
-            idx.append(members)
-            wa.append(self.weights[members, k] * area_m2[members])
-            ptr.append(ptr[-1] + members.size)
-        return (
-            np.asarray(ptr, dtype=np.int64),
-            np.concatenate(idx).astype(np.int64) if idx else np.zeros(0, np.int64),
-            np.concatenate(wa).astype(np.float64) if wa else np.zeros(0),
-        )
-
 
 # ---------------------------------------------------------------------------------- curves
 @dataclass(eq=False)
@@ -206,12 +192,6 @@ class FrameCurves:
         return int(self.force_n.shape[0])
 
 
-# Sub-chunk of frames one thread transposes and reduces at a time: 128 frames of a 60 × 21 grid
-# are 0.6 MB, which stays in a core's L2 cache while it is read once per region (measured with
-# benchmarks/recordings.py: 128 frames 0.070 s, 256 frames 0.077 s, 512 frames 0.10 s).
-_SUB_FRAMES = 128
-
-
 def _numba_kernels():
     """The numba kernel (:mod:`solemap.recordings._kernels`), imported on first use: importing
     numba takes a moment, and the kernel compiles (or loads from numba's cache) on its first call.
@@ -238,7 +218,7 @@ def _numpy_frames(p, weights, area_m2, xs, ys, thr, out, t0):
     nvalid = valid.astype(np.float64) @ member.astype(np.float64)
     missing = nvalid == 0
     f = pz @ wa * 1000.0
-    a = (pz > thr).astype(np.float64) @ wa
+    a = (p > thr).astype(np.float64) @ wa
     f[missing] = np.nan
     a[missing] = np.nan
     force[t0:t1] = f
@@ -259,7 +239,7 @@ def _numpy_frames(p, weights, area_m2, xs, ys, thr, out, t0):
     cx[~(tf > 0)] = np.nan
     cy[~(tf > 0)] = np.nan
     tforce[t0:t1] = np.where(frame_missing, np.nan, tf * 1000.0)
-    tarea[t0:t1] = np.where(frame_missing, np.nan, (pz > thr) @ area_m2)
+    tarea[t0:t1] = np.where(frame_missing, np.nan, (p > thr) @ area_m2)
     tp = np.where(valid, p, -np.inf).max(axis=1).astype(np.float32)
     tp[frame_missing] = np.nan
     tpeak[t0:t1] = tp
@@ -358,7 +338,7 @@ def region_curves(
     backend : ``"numba"`` (parallel kernel) or ``"numpy"``.
     progress : called with the number of frames done after each chunk.
     active : (N,) bool, the sensors that can hold data (e.g. the recording's valid mask); the
-        others are NaN in every frame and are skipped without being read. None = all.
+        others are NaN in every frame and are ignored. None = all.
     """
     n = weights.n_sensors
     k = weights.n_regions
@@ -384,29 +364,27 @@ def region_curves(
     act = np.ones(n, bool) if active is None else np.asarray(active, bool).reshape(-1)
     if act.shape != (n,):
         raise ValueError(f"active must have {n} entries, got {act.shape}")
-    cols = np.flatnonzero(act).astype(np.int64)
     if backend == "numba":
         import numba
 
         kernel = _numba_kernels()
-        ptr_all, idx_all, wa64 = weights.csr(area)
-        # Member lists in the numbering of the active sensors (inactive members never hold data).
-        compact = np.full(n, -1, np.int64)
-        compact[cols] = np.arange(cols.size)
-        keep = compact[idx_all] >= 0
-        idx = compact[idx_all][keep]
-        wa = wa64[keep].astype(np.float32)
-        counts = [int(keep[ptr_all[j] : ptr_all[j + 1]].sum()) for j in range(k)]
-        ptr = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
-        area32 = area[cols].astype(np.float32)
-        ax = (area * xs)[cols].astype(np.float32)
-        ay = (area * ys)[cols].astype(np.float32)
+        # Rows shorter than one 16-lane vector are padded with never-measured sensors.
+        n_pad = max(n, LANES)
+        pad = n_pad - n
+        lanes = lane_layout(
+            np.pad(area, (0, pad)),
+            np.pad(xs, (0, pad)),
+            np.pad(ys, (0, pad)),
+            np.pad(act, (0, pad)),
+            np.pad(weights.weights, ((0, pad), (0, 0))),
+        )
         n_threads = numba.get_num_threads()
-        na = cols.size
+        lane_count = lanes.n_vectors * LANES
         # Per-thread accumulators (no two threads write the same cell); maxima start at -inf.
-        smax_k = np.full((n_threads, na), -np.inf, np.float32)
-        ssum_t = np.zeros((n_threads, na))
-        segmax_k = np.full((n_threads, max(n_segments, 0), na), -np.inf, np.float32)
+        smax_k = aligned_full((n_threads, lanes.n_vectors, LANES), -np.inf)
+        ssum_k = np.zeros((n_threads, lane_count))
+        ssum32_k = aligned_full((n_threads, lanes.n_vectors, LANES), 0.0)
+        segmax_k = aligned_full((n_threads, max(n_segments, 0), lane_count), -np.inf)
     elif backend != "numpy":
         raise ValueError(f"backend must be 'numba' or 'numpy', got {backend!r}")
     done = 0
@@ -416,15 +394,21 @@ def region_curves(
         t1 = t0 + block.shape[0]
         seg = seg_all[t0:t1]
         if backend == "numba":
+            # The kernel reads whole 16-lane vectors of each row: rows must be contiguous float32.
+            block = np.ascontiguousarray(block, dtype=np.float32)
+            if pad:
+                block = np.pad(block, ((0, 0), (0, pad)), constant_values=np.nan)
             kernel(
                 block,
-                cols,
-                ptr,
-                idx,
-                wa,
-                area32,
-                ax,
-                ay,
+                lanes.offsets,
+                lanes.area,
+                lanes.area_x,
+                lanes.area_y,
+                lanes.active,
+                lanes.win_ptr,
+                lanes.win_offset,
+                lanes.win_weight,
+                lanes.win_member,
                 np.float32(thr),
                 seg,
                 force[t0:t1],
@@ -435,9 +419,9 @@ def region_curves(
                 tpeak[t0:t1],
                 cop[t0:t1],
                 smax_k,
-                ssum_t,
+                ssum_k,
+                ssum32_k,
                 segmax_k,
-                _SUB_FRAMES,
             )
         else:
             if active is not None and not act.all():
@@ -452,10 +436,11 @@ def region_curves(
     if done != n_frames:
         raise ValueError(f"chunks covered {done} frames, expected {n_frames}")
     if backend == "numba":
-        smax[cols] = _neg_inf_to_nan(smax_k.max(axis=0))
-        ssum[cols] = ssum_t.sum(axis=0)
+        sensors, smax_v = lanes.lane_values(smax_k.reshape(n_threads, -1).max(axis=0))
+        smax[sensors] = _neg_inf_to_nan(smax_v)
+        ssum[sensors] = lanes.lane_values(ssum_k.sum(axis=0))[1]
         if n_segments > 0:
-            segmax[:, cols] = _neg_inf_to_nan(segmax_k.max(axis=0))
+            segmax[:, sensors] = _neg_inf_to_nan(lanes.lane_values(segmax_k.max(axis=0))[1])
     return FrameCurves(weights.region_ids, force, carea, peak, tforce, tarea, tpeak, cop, smax, ssum, segmax)
 
 
