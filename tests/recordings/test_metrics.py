@@ -148,6 +148,33 @@ def test_backends_agree_on_random_data_with_overlaps_and_nans():
             assert a.force_n[ti, ki] == pytest.approx(f, rel=1e-5)
 
 
+def test_threads_sharing_a_chunk_give_the_single_thread_result():
+    # Chunks of 1 000 frames are split into pieces of 256 that the threads claim one by one.
+    numba = pytest.importorskip("numba")
+    rng = np.random.default_rng(11)
+    t, n, k = 2_003, 150, 4
+    p = rng.gamma(1.5, 30, (t, n)).astype(np.float32)
+    p[rng.random(p.shape) < 0.02] = np.nan
+    w = RegionWeights.from_masks([f"r{i}" for i in range(k)], rng.random((n, k)) < 0.3)
+    area = rng.uniform(0.5e-4, 2e-4, n)
+    pos = rng.uniform(0, 200, (n, 2))
+    seg = np.repeat(np.arange(-1, 9), 201)[:t]
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = _curves(p, w, area, pos, "numba", chunk=1_000, segments=seg, n_segments=9)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = _curves(p, w, area, pos, "numba", chunk=1_000, segments=seg, n_segments=9)
+    finally:
+        numba.set_num_threads(threads)
+    for name in ("force_n", "peak_kpa", "cop_mm", "sensor_max_kpa", "segment_sensor_max_kpa"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(many, name), err_msg=name)
+    np.testing.assert_allclose(one.sensor_sum_kpas, many.sensor_sum_kpas, rtol=1e-12)
+    ref = _curves(p, w, area, pos, "numpy", chunk=1_000, segments=seg, n_segments=9)
+    np.testing.assert_allclose(many.force_n, ref.force_n, rtol=2e-5)
+    np.testing.assert_allclose(many.sensor_sum_kpas, ref.sensor_sum_kpas, rtol=2e-5)
+
+
 def test_region_weights_validation():
     with pytest.raises(ValueError):
         RegionWeights(("a",), np.array([[1.5]]))

@@ -422,6 +422,7 @@ def region_curves(
                 ssum_k,
                 ssum32_k,
                 segmax_k,
+                np.zeros(1, np.int64),  # the threads' shared count of claimed pieces
             )
         else:
             if active is not None and not act.all():
