@@ -19,6 +19,19 @@ from solemap.recordings.metrics import (
 )
 
 BACKENDS = ["numba", "numpy"]
+# Every array of a FrameCurves (region_ids aside).
+CURVES = (
+    "force_n",
+    "contact_area_m2",
+    "peak_kpa",
+    "total_force_n",
+    "total_area_m2",
+    "total_peak_kpa",
+    "cop_mm",
+    "sensor_max_kpa",
+    "sensor_sum_kpas",
+    "segment_sensor_max_kpa",
+)
 
 
 def _curves(p, weights, area, pos, backend, chunk=2, segments=None, n_segments=0):
@@ -122,18 +135,7 @@ def test_backends_agree_on_random_data_with_overlaps_and_nans():
     # Skipping the never-measured sensels gives the same result.
     active = ~np.isnan(p).all(axis=0)
     c = region_curves(iter_chunks(p, 50), t, w, area, pos, segments=seg, n_segments=5, active=active)
-    for name in (
-        "force_n",
-        "contact_area_m2",
-        "peak_kpa",
-        "total_force_n",
-        "total_area_m2",
-        "total_peak_kpa",
-        "cop_mm",
-        "sensor_max_kpa",
-        "sensor_sum_kpas",
-        "segment_sensor_max_kpa",
-    ):
+    for name in CURVES:
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=2e-5, atol=1e-9, err_msg=name)
         np.testing.assert_allclose(getattr(a, name), getattr(c, name), rtol=2e-5, atol=1e-9, err_msg=name)
     # And against a plain loop that applies each region's mask to each frame.
@@ -327,16 +329,5 @@ def test_backends_agree_on_generated_arrays(t, n, k, seed):
         )
         for backend, chunk in (("numba", 7), ("numpy", 5))
     )
-    for name in (
-        "force_n",
-        "contact_area_m2",
-        "peak_kpa",
-        "total_force_n",
-        "total_area_m2",
-        "total_peak_kpa",
-        "cop_mm",
-        "sensor_max_kpa",
-        "sensor_sum_kpas",
-        "segment_sensor_max_kpa",
-    ):
+    for name in CURVES:
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-5, atol=1e-6, err_msg=name)
