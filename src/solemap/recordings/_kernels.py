@@ -52,7 +52,7 @@ _I32 = ir.IntType(32)
 # not "nnan": the NaN tests must stay.
 _ARITH = ("nsz", "reassoc", "contract", "arcp")
 _OPTS = {
-    "fastmath": {"reassoc", "contract", "nsz", "arcp"},
+    "fastmath": set(_ARITH),
     "nogil": True,
     "boundscheck": False,
     "cache": True,
@@ -320,7 +320,7 @@ def four_frames(
     new1,
     new2,
     new3,
-    lanes,
+    vec_offsets,
     sensor_area,
     sensor_ax,
     sensor_ay,
@@ -344,7 +344,7 @@ def four_frames(
 ):
     """Reduce frames t0..t3 of ``p`` (a repeated index is a frame counted once: ``new1..3`` are
     1.0 for a frame not seen before in this call, 0.0 for a repeat)."""
-    n_vec = lanes.size
+    n_vec = vec_offsets.size
     zero = vsplat(np.float32(0.0))
     one = vsplat(np.float32(1.0))
     ninf = vsplat(np.float32(-np.inf))
@@ -379,7 +379,7 @@ def four_frames(
     pk2 = ninf
     pk3 = ninf
     for j in range(n_vec):
-        o = lanes[j]
+        o = vec_offsets[j]
         # Half of the rows ahead are requested here, half during the region windows below, so
         # the requests spread over the whole block.
         vprefetch(p, ahead0, o)
@@ -440,7 +440,7 @@ def four_frames(
         g = seg[t]
         if g >= 0:
             for j in range(n_vec):
-                m = vmember(vload(p, t, lanes[j]), vload(sensor_active, j, 0), ninf)
+                m = vmember(vload(p, t, vec_offsets[j]), vload(sensor_active, j, 0), ninf)
                 vstore(segmax, g, j * LANES, vmax(vload(segmax, g, j * LANES), m))
     requested = 0
     for k in range(win_ptr.size - 1):
@@ -458,8 +458,8 @@ def four_frames(
         r3 = ninf
         for w in range(win_ptr[k], win_ptr[k + 1]):
             if requested < n_vec:
-                vprefetch(p, ahead2, lanes[requested])
-                vprefetch(p, ahead3, lanes[requested])
+                vprefetch(p, ahead2, vec_offsets[requested])
+                vprefetch(p, ahead3, vec_offsets[requested])
                 requested += 1
             o = win_offset[w]
             wa = vload(win_weight, w, 0)
@@ -484,14 +484,14 @@ def four_frames(
             frames, k, vsum4(s0, s1, s2, s3), vsum4(a0, a1, a2, a3), vmax4(r0, r1, r2, r3), force, carea, peak
         )
     for j in range(requested, n_vec):
-        vprefetch(p, ahead2, lanes[j])
-        vprefetch(p, ahead3, lanes[j])
+        vprefetch(p, ahead2, vec_offsets[j])
+        vprefetch(p, ahead3, vec_offsets[j])
 
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def block_kernel(
     p,
-    lanes,
+    vec_offsets,
     sensor_area,
     sensor_ax,
     sensor_ay,
@@ -513,17 +513,17 @@ def block_kernel(
     ssum,
     ssum32,
     segmax,
-    counter,
 ):
-    """One chunk of frames. Threads claim pieces of ``_PIECE_FRAMES`` consecutive frames from the
-    shared ``counter`` (one int64, zero at the call) until none is left, so a thread whose core is
+    """One chunk of frames. Threads claim pieces of ``_PIECE_FRAMES`` consecutive frames from a
+    shared counter until none is left, so a thread whose core is
     busy with other work does less; each keeps its own per-sensor accumulators (``smax[th]``,
     ``ssum[th]``, ``segmax[th]``; ``ssum32[th]`` is its float32 scratch), so no two threads write
     the same cell."""
     t_count = p.shape[0]
-    n_vec = lanes.size
+    n_vec = vec_offsets.size
     n_threads = smax.shape[0]
     n_pieces = (t_count + _PIECE_FRAMES - 1) // _PIECE_FRAMES
+    counter = np.zeros(1, np.int64)  # pieces claimed so far, shared by the threads
     one = np.float32(1.0)
     nil = np.float32(0.0)
     for th in numba.prange(n_threads):
@@ -549,7 +549,7 @@ def block_kernel(
                     one if t1 > t else nil,
                     one if t2 > t1 else nil,
                     one if t3 > t2 else nil,
-                    lanes,
+                    vec_offsets,
                     sensor_area,
                     sensor_ax,
                     sensor_ay,

@@ -4,10 +4,10 @@ Pure numpy; :mod:`solemap.recordings._kernels` consumes it. A frame is a row of 
 The kernel loads it as vectors at offsets 0, 16, 32, … with the last one moved back to ``N - 16``,
 so that no load runs past the row; that last vector's lanes which the previous vector already
 covers carry zero weight (each sensor is counted in exactly one lane). Vectors that hold no active
-sensor are left out. A region is
-covered by windows of 16 consecutive sensors placed greedily: each window starts at the first
-member not yet covered, which gives the fewest windows for members sorted along the row. Per
-window the kernel gets the members' weights (w·A, zero elsewhere) and a member flag.
+sensor are left out. A region is covered by windows of 16 consecutive sensors placed greedily:
+each window starts at the first member not yet covered, which gives the fewest windows for
+members sorted along the row. Per window the kernel gets the members' weights (w·A, zero
+elsewhere) and a member flag.
 
 All per-lane arrays are allocated 64-byte aligned, so that a 16-lane load or store never straddles
 two cache lines.
@@ -76,8 +76,8 @@ class LaneLayout:
 
     def lane_values(self, per_lane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(sensor indices, values) of the active owned lanes of a (…, V·16) per-lane array."""
-        use = (self.owner & (self.active > 0)).reshape(-1)
-        return self.columns.reshape(-1)[use], per_lane[..., use]
+        counted = (self.active > 0).reshape(-1)  # active lanes are owned lanes already
+        return self.columns.reshape(-1)[counted], per_lane[..., counted]
 
 
 def lane_layout(

@@ -369,8 +369,7 @@ def region_curves(
 
         kernel = _numba_kernels()
         # Rows shorter than one 16-lane vector are padded with never-measured sensors.
-        n_pad = max(n, LANES)
-        pad = n_pad - n
+        pad = max(0, LANES - n)
         lanes = lane_layout(
             np.pad(area, (0, pad)),
             np.pad(xs, (0, pad)),
@@ -422,7 +421,6 @@ def region_curves(
                 ssum_k,
                 ssum32_k,
                 segmax_k,
-                np.zeros(1, np.int64),  # the threads' shared count of claimed pieces
             )
         else:
             if active is not None and not act.all():
