@@ -211,3 +211,18 @@ def test_error_message_names_file_and_line() -> None:
     import pickle
 
     assert str(pickle.loads(pickle.dumps(err))) == str(err)
+
+
+def test_a_reader_built_recording_that_fails_validation_names_the_file():
+    from solemap.recordings.core import from_array_for_file
+
+    grid = np.zeros((3, 2, 2), np.float32)
+    with pytest.raises(RecordingError) as bad_rate:
+        from_array_for_file("walk.csv", grid, sample_rate_hz=-1.0, pitch_mm=(5.0, 5.0))
+    assert bad_rate.value.path == "walk.csv" and "sample_rate_hz" in bad_rate.value.message
+    # core.py's own RecordingError (no file) keeps its message and gains the file.
+    with pytest.raises(RecordingError) as bad_unit:
+        from_array_for_file("walk.csv", grid, sample_rate_hz=100.0, pitch_mm=(5.0, 5.0), units="furlongs")
+    assert str(bad_unit.value).startswith("walk.csv: ") and "furlongs" in bad_unit.value.message
+    rec = from_array_for_file("walk.csv", grid, sample_rate_hz=100.0, pitch_mm=(5.0, 5.0))
+    assert rec.n_frames == 3

@@ -617,6 +617,16 @@ class Recording:
         return _jsonable(self.metadata) == _jsonable(other.metadata)
 
 
+def from_array_for_file(path: str | PathLike[str], pressure: Any, **options: Any) -> Recording:
+    """:meth:`Recording.from_array` for a reader: a failed validation names the file it came from
+    (``RecordingError(path, None, message)``) instead of speaking only of arrays."""
+    try:
+        return Recording.from_array(pressure, **options)
+    except ValueError as exc:
+        message = exc.message if isinstance(exc, RecordingError) else str(exc)
+        raise RecordingError(path, None, message) from None
+
+
 def _jsonable(value: Any) -> Any:
     """Metadata as JSON would hold it (tuples → lists, unknown objects → str)."""
     return json.loads(json.dumps(value, default=_json_default))

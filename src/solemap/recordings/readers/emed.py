@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from solemap.recordings.core import Recording, RecordingError
+from solemap.recordings.core import Recording, RecordingError, from_array_for_file
 from solemap.recordings.readers._text import check_header_size, parse_table, read_text, split_lines
 
 _MATRIX = re.compile(r"Matrix:\s*(\d+)\s*x\s*(\d+)")
@@ -90,7 +90,8 @@ def read(path: str | PathLike[str]) -> Recording:
         "sensor_area_mm2": info.get("sensor_area_mm2"),
         "summary_pages": summaries,
     }
-    return Recording.from_array(
+    return from_array_for_file(
+        path,
         out,
         sample_rate_hz=1.0 / dt,
         pitch_mm=info["pitch_mm"],

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from solemap.recordings.core import Recording, RecordingError
+from solemap.recordings.core import Recording, RecordingError, from_array_for_file
 
 #: Sensor pitch (row, col) in mm: 7.62 mm along the plate, 5.08 mm across (see the module docstring).
 PITCH_MM = (7.62, 5.08)
@@ -133,7 +133,8 @@ def _parse(path: Path, sheet, col_a: list[str]) -> Recording:
             "time axis: export one foot per file",
         )
     side_list = list(pressure)
-    return Recording.from_array(
+    return from_array_for_file(
+        path,
         pressure,
         sample_rate_hz=rates[side_list[0]],
         pitch_mm=PITCH_MM,

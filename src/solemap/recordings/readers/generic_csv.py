@@ -53,7 +53,13 @@ from typing import Any
 
 import numpy as np
 
-from solemap.recordings.core import Recording, RecordingError, SensorLayout, _json_default
+from solemap.recordings.core import (
+    Recording,
+    RecordingError,
+    SensorLayout,
+    _json_default,
+    from_array_for_file,
+)
 from solemap.recordings.readers._text import (
     byte_offset_of_line,
     check_header_size,
@@ -353,22 +359,19 @@ def read(path: str | PathLike[str], **options: Any) -> Recording:
         else:
             pressure[side] = block.astype(np.float32)
             layouts[side] = _layout(path, side, cells, sensors.get(side, []), layouts_info.get(side))
-    try:
-        rec = Recording.from_array(
-            pressure,
-            sample_rate_hz=rate,
-            pitch_mm=pitch,
-            layout=layouts or None,
-            units=units,
-            calibration=calibration,
-            format=fmt,
-            metadata=metadata,
-            times_s=times,
-            valid_mask=masks or None,
-        )
-    except ValueError as exc:
-        msg = exc.message if isinstance(exc, RecordingError) else str(exc)
-        raise RecordingError(path, None, msg) from None
+    rec = from_array_for_file(
+        path,
+        pressure,
+        sample_rate_hz=rate,
+        pitch_mm=pitch,
+        layout=layouts or None,
+        units=units,
+        calibration=calibration,
+        format=fmt,
+        metadata=metadata,
+        times_s=times,
+        valid_mask=masks or None,
+    )
     if "calibrated" in header or "source_units" in header:
         calibrated = _parse_bool(path, *header["calibrated"]) if "calibrated" in header else rec.calibrated
         src = header["source_units"][1] if "source_units" in header else rec.source_units

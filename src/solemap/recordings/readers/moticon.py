@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from solemap.recordings.core import Recording, RecordingError, SensorLayout
+from solemap.recordings.core import Recording, RecordingError, SensorLayout, from_array_for_file
 from solemap.recordings.readers._text import (
     byte_offset_of_line,
     check_header_size,
@@ -213,18 +213,16 @@ def read(path: str | PathLike[str], *, insole_size: int | None = None) -> Record
     }
     for s in sides:
         metadata[f"{s}_samples"] = int(np.count_nonzero(~np.all(np.isnan(pressure[s]), axis=1)))
-    try:
-        return Recording.from_array(
-            pressure,
-            sample_rate_hz=rate,
-            layout=dict.fromkeys(sides, layout),
-            units=p_unit,
-            format="moticon-txt",
-            metadata=metadata,
-            times_s=times,
-        )
-    except ValueError as exc:
-        raise RecordingError(path, None, getattr(exc, "message", str(exc))) from None
+    return from_array_for_file(
+        path,
+        pressure,
+        sample_rate_hz=rate,
+        layout=dict.fromkeys(sides, layout),
+        units=p_unit,
+        format="moticon-txt",
+        metadata=metadata,
+        times_s=times,
+    )
 
 
 def _check_complete(

@@ -26,7 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from solemap.recordings.core import Recording, RecordingError, SensorLayout, _json_default
+from solemap.recordings.core import (
+    Recording,
+    RecordingError,
+    SensorLayout,
+    _json_default,
+    from_array_for_file,
+)
 
 NPZ_VERSION = 1
 _MARK = "solemap_recording"
@@ -170,9 +176,4 @@ def _from_plain(path: Path, arr: Any, options: dict[str, Any]) -> Recording:
     if unknown:
         raise RecordingError(path, None, f"unknown options {sorted(unknown)} for a plain array")
     meta = {"path": str(path), **dict(options.pop("metadata", None) or {})}
-    try:
-        return Recording.from_array(arr, side=side, format="numpy", metadata=meta, **options)
-    except ValueError as exc:
-        if isinstance(exc, RecordingError):
-            raise RecordingError(path, None, exc.message) from None
-        raise RecordingError(path, None, str(exc)) from None
+    return from_array_for_file(path, arr, side=side, format="numpy", metadata=meta, **options)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from solemap.recordings.core import Recording, RecordingError, SensorLayout
+from solemap.recordings.core import Recording, RecordingError, SensorLayout, from_array_for_file
 from solemap.recordings.readers._text import (
     byte_offset_of_line,
     check_header_size,
@@ -218,18 +218,16 @@ def read(path: str | PathLike[str], *, insole_size: str | None = None) -> Record
     }
     if "file name" in header:
         metadata["source_file"] = header["file name"].split("\t")[0]
-    try:
-        return Recording.from_array(
-            pressure,
-            sample_rate_hz=rate,
-            layout=dict.fromkeys(sides, layout),
-            units=units,
-            format="pedar-asc",
-            metadata=metadata,
-            times_s=times,
-        )
-    except ValueError as exc:
-        raise RecordingError(path, None, getattr(exc, "message", str(exc))) from None
+    return from_array_for_file(
+        path,
+        pressure,
+        sample_rate_hz=rate,
+        layout=dict.fromkeys(sides, layout),
+        units=units,
+        format="pedar-asc",
+        metadata=metadata,
+        times_s=times,
+    )
 
 
 def _read_rows(

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from solemap.recordings.core import Recording, RecordingError, SensorLayout
+from solemap.recordings.core import Recording, RecordingError, SensorLayout, from_array_for_file
 from solemap.recordings.readers._text import check_header_size, parse_table, read_text, split_lines
 from solemap.recordings.units import UnknownUnitError, normalize_unit
 
@@ -109,7 +109,8 @@ def read(path: str | PathLike[str]) -> Recording:
         metadata["sensor_grid"] = id_grid
         valid = np.zeros(shape, dtype=bool)
         valid.reshape(-1)[index] = True
-        return Recording.from_array(
+        return from_array_for_file(
+            path,
             out,
             sample_rate_hz=rate,
             pitch_mm=pitch,
@@ -128,7 +129,8 @@ def read(path: str | PathLike[str]) -> Recording:
         sensor_ids=tuple(str(k) for k in ids),
         source=str(path),
     )
-    return Recording.from_array(
+    return from_array_for_file(
+        path,
         values,
         sample_rate_hz=rate,
         layout=layout,

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from solemap.recordings.core import Recording, RecordingError, SensorLayout
+from solemap.recordings.core import Recording, RecordingError, SensorLayout, from_array_for_file
 from solemap.recordings.readers._text import parse_table, read_text, split_lines
 
 N_SENSORS = 12
@@ -99,16 +99,14 @@ def read(
         sensor_ids=[f"{i:02d}" for i in range(1, N_SENSORS + 1)],
         name="stappone insole (sensor positions and areas not published)",
     )
-    try:
-        return Recording.from_array(
-            pressure,
-            sample_rate_hz=rate,
-            layout=dict.fromkeys(pressure, layout),
-            units="raw",
-            calibration=1.0 if calibration is None else float(calibration),
-            format="stappone-csv",
-            metadata=metadata,
-            times_s=times,
-        )
-    except ValueError as exc:
-        raise RecordingError(path, None, getattr(exc, "message", str(exc))) from None
+    return from_array_for_file(
+        path,
+        pressure,
+        sample_rate_hz=rate,
+        layout=dict.fromkeys(pressure, layout),
+        units="raw",
+        calibration=1.0 if calibration is None else float(calibration),
+        format="stappone-csv",
+        metadata=metadata,
+        times_s=times,
+    )

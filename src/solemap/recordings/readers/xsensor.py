@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from solemap.recordings.core import Recording, RecordingError
+from solemap.recordings.core import Recording, RecordingError, from_array_for_file
 from solemap.recordings.readers._text import read_head
 from solemap.recordings.units import UnknownUnitError, normalize_unit
 
@@ -188,18 +188,16 @@ def _parse(path: Path, records: _Records) -> Recording:
     }
     pressure = {s: np.stack(data[s]) for s in sides}
     data.clear()
-    try:
-        return Recording.from_array(
-            pressure,
-            sample_rate_hz=rate,
-            pitch_mm=next(iter(pitches)),
-            units=units,
-            format="xsensor-csv",
-            metadata=metadata,
-            times_s=times,
-        )
-    except ValueError as exc:
-        raise RecordingError(path, None, getattr(exc, "message", str(exc))) from None
+    return from_array_for_file(
+        path,
+        pressure,
+        sample_rate_hz=rate,
+        pitch_mm=next(iter(pitches)),
+        units=units,
+        format="xsensor-csv",
+        metadata=metadata,
+        times_s=times,
+    )
 
 
 def _sensor_block(path: Path, records: _Records, ln: int, cells: list[str], frame: dict[str, Any]) -> None:
